@@ -1,0 +1,49 @@
+"""rag: private question answering over a folder of articles, with citations you can check.
+
+    import rag
+    rag.build_index("seeds", "index")
+    answer = rag.ask("What satellite internet service has Musk provided to Argentina?")
+    print(answer.text)
+    for c in answer.citations:
+        print(c.source_id, c.quote)
+
+Heavy libraries (torch, llama_cpp, gradio) load on first use, so `import rag` is fast.
+"""
+
+from __future__ import annotations
+
+from .errors import (
+    IndexCorruptError,
+    IndexLockedError,
+    IndexMismatchError,
+    IndexNotFoundError,
+    ModelError,
+    QuestionError,
+    RagError,
+    SourceError,
+)
+from .pipeline import ask, ask_stream, build_index, search
+from .results import Answer, Citation, Hit, IndexStats
+from .settings import Settings
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Answer",
+    "Citation",
+    "Hit",
+    "IndexCorruptError",
+    "IndexLockedError",
+    "IndexMismatchError",
+    "IndexNotFoundError",
+    "IndexStats",
+    "ModelError",
+    "QuestionError",
+    "RagError",
+    "Settings",
+    "SourceError",
+    "ask",
+    "ask_stream",
+    "build_index",
+    "search",
+]

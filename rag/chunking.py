@@ -1,0 +1,150 @@
+"""Splitting a document's text into sentences and into chunks that fit the embedder.
+
+Covers: sentence spans (character offsets into the text), and chunks made of
+whole sentences whose word-piece count, title included, stays within the
+embedding model's window, with some overlap between neighbours. A sentence
+longer than the window is cut at word-piece boundaries.
+
+Invariant: for every span, `text[span.start:span.end] == span.text`, and every
+non-space character of the text lies in at least one chunk.
+
+Does not embed or store; token counts come from a `count_tokens` callable
+(the embedder's own tokenizer in the product, a word counter in tests).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+# Abbreviations after which a full stop does not end a sentence.
+_ABBREV = {
+    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "inc", "ltd", "co", "corp",
+    "no", "fig", "al", "e.g", "i.e", "u.s", "u.k", "jan", "feb", "mar", "apr", "jun", "jul",
+    "aug", "sep", "sept", "oct", "nov", "dec", "gen", "gov", "sen", "rep", "approx", "dept",
+}  # fmt: skip
+_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)|\n\s*\n|\n(?=\S)")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    text: str
+
+
+def sentences(text: str) -> list[Span]:
+    """Sentence spans, trimmed of surrounding white space, in order."""
+    spans: list[Span] = []
+    start = 0
+    for m in _BOUNDARY.finditer(text):
+        end = m.end()
+        if m.group(0).startswith((".",)) and _is_abbreviation(text, m.start()):
+            continue
+        if m.group(0)[0] in ".!?…" and not _next_starts_sentence(text, end):
+            continue
+        _add(spans, text, start, end)
+        start = end
+    _add(spans, text, start, len(text))
+    return spans
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    word = re.search(r"([A-Za-z.]+)$", text[max(0, dot - 12) : dot])
+    if not word:
+        return False
+    w = word.group(1).lower()
+    return w in _ABBREV or (len(w) == 1 and w.isalpha())
+
+
+def _next_starts_sentence(text: str, pos: int) -> bool:
+    m = re.compile(r"\s*(\S)").match(text, pos)
+    if not m:
+        return True
+    ch = m.group(1)
+    return ch.isupper() or ch.isdigit() or ch in "\"'“‘([¿¡-–—•*#"
+
+
+def _add(spans: list[Span], text: str, start: int, end: int) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        spans.append(Span(start, end, text[start:end]))
+
+
+TokenCounter = Callable[[str], int]
+TokenSplitter = Callable[[str, int], list[tuple[int, int]]]
+
+
+def chunk(
+    text: str,
+    max_tokens: int,
+    overlap_tokens: int,
+    count_tokens: TokenCounter,
+    split_tokens: TokenSplitter | None = None,
+) -> list[Span]:
+    """Pack whole sentences into chunks of at most `max_tokens` word pieces.
+
+    Neighbouring chunks share their boundary sentences, up to `overlap_tokens`.
+    `split_tokens(text, n)` cuts an over-long sentence into pieces of at most n
+    tokens, as (start, end) offsets; without it the sentence is cut by words.
+    """
+    if max_tokens < 8:
+        raise ValueError("max_tokens must be at least 8")
+    units: list[tuple[Span, int]] = []
+    for s in sentences(text):
+        n = count_tokens(s.text)
+        if n <= max_tokens:
+            units.append((s, n))
+            continue
+        cutter = split_tokens or _split_by_words(count_tokens)
+        for a, b in cutter(s.text, max_tokens):
+            piece = Span(s.start + a, s.start + b, s.text[a:b])
+            units.append((piece, count_tokens(piece.text)))
+    chunks: list[Span] = []
+    i = 0
+    while i < len(units):
+        j, used = i, 0
+        while j < len(units) and (j == i or used + units[j][1] <= max_tokens):
+            used += units[j][1]
+            j += 1
+        chunks.append(Span(units[i][0].start, units[j - 1][0].end, text[units[i][0].start : units[j - 1][0].end]))
+        if j >= len(units):
+            break
+        # Step back over trailing sentences for overlap, but always move forward.
+        back, k = 0, j
+        while k - 1 > i and back + units[k - 1][1] <= overlap_tokens:
+            back += units[k - 1][1]
+            k -= 1
+        i = k
+    return chunks
+
+
+def _split_by_words(count_tokens: TokenCounter) -> TokenSplitter:
+    def split(text: str, max_tokens: int) -> list[tuple[int, int]]:
+        pieces: list[tuple[int, int]] = []
+        words = [m.span() for m in re.finditer(r"\S+", text)]
+        i = 0
+        while i < len(words):
+            j = i + 1
+            while j < len(words) and count_tokens(text[words[i][0] : words[j][1]]) <= max_tokens:
+                j += 1
+            if j == i + 1 and count_tokens(text[words[i][0] : words[i][1]]) > max_tokens:
+                # A single "word" longer than the window: cut by characters.
+                a, b = words[i]
+                step = max(1, max_tokens)
+                pieces.extend((x, min(b, x + step)) for x in range(a, b, step))
+            else:
+                pieces.append((words[i][0], words[j - 1][1]))
+            i = j
+        return pieces
+
+    return split
+
+
+def spans_in(text: str, spans: Sequence[Span], start: int, end: int) -> list[Span]:
+    """The sentence spans that lie within [start, end)."""
+    return [s for s in spans if s.start >= start and s.end <= end]

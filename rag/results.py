@@ -1,0 +1,75 @@
+"""The frozen dataclasses that rag's public functions return.
+
+They carry plain values only (str, int, float, bool, tuples, dicts), so
+`dataclasses.asdict` turns any of them into JSON for the CLI's `--json` and
+the UI's API. Nothing here computes anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved chunk: `source_text[start:end] == text`."""
+
+    source_id: str
+    chunk_id: str
+    text: str
+    start: int
+    end: int
+    score: float
+    title: str
+    rank: int = 0
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A verbatim span of a source: `source_text[start:end] == quote`."""
+
+    source_id: str
+    chunk_id: str
+    quote: str
+    start: int
+    end: int
+    marker: int = 0
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A verified answer, or an abstention with the closest passages in `hits`."""
+
+    question: str
+    text: str
+    citations: tuple[Citation, ...]
+    abstained: bool
+    sources: tuple[str, ...]
+    hits: tuple[Hit, ...]
+    timings: dict[str, float] = field(default_factory=dict)
+    model: str = ""
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    """What one `build_index` run did."""
+
+    index_dir: str
+    added: int
+    changed: int
+    removed: int
+    unchanged: int
+    skipped: int
+    chunks: int
+    embedded_chunks: int
+    seconds: float
+    skipped_files: tuple[tuple[str, str], ...] = ()
+    ignored_files: int = 0
+
+    def summary(self) -> str:
+        return (
+            f"{self.added} added, {self.changed} changed, {self.removed} removed, "
+            f"{self.unchanged} unchanged, {self.skipped} skipped; "
+            f"{self.chunks} chunks ({self.embedded_chunks} embedded) in {self.seconds:.1f} s"
+        )

@@ -1,0 +1,344 @@
+"""The index on disk: its layout, versions, lock, manifest checks and loading.
+
+Layout of an index folder:
+
+    index/
+      CURRENT            name of the live version and the SHA-256 of its manifest
+      .lock              held by a build (two builds at once are refused)
+      v-<time>-<id>/     one complete version:
+        manifest.json    format, embedder and dimension, chunking, per-source hashes, file sizes
+        chunks.sqlite    chunk table (text, source ID, offsets, title, hash) and source texts
+        vectors.npy      float16 chunk vectors, row i = chunk row i (kept so updates never re-embed)
+        dense.faiss      FAISS index over those vectors (inner product on normalised vectors)
+        bm25.npz, bm25_vocab.json   BM25 matrix and vocabulary
+
+A build writes a new version beside the old one and switches `CURRENT` with
+one atomic rename, so a build killed at any moment leaves the previous version
+live. Loading checks the manifest hash, the format, the file sizes and the
+configuration, and says which command fixes a problem.
+
+Does not decide what goes in a version (indexing does) nor rank (retrieval).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .bm25 import BM25
+from .errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexNotFoundError
+
+FORMAT_VERSION = 1
+CURRENT = "CURRENT"
+LOCK = ".lock"
+DATA_FILES = ("chunks.sqlite", "vectors.npy", "dense.faiss", "bm25.npz", "bm25_vocab.json")
+REBUILD_HINT = "run `rag index --rebuild`"
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    chunk_id: str
+    source_id: str
+    start: int
+    end: int
+    title: str
+    text: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    source_id: str
+    path: str
+    title: str
+    hash: str
+    text: str
+
+
+def chunk_hash(title: str, text: str) -> str:
+    return hashlib.sha256(f"{title}\x00{text}".encode()).hexdigest()[:32]
+
+
+# ---------------------------------------------------------------- locking
+
+
+class BuildLock:
+    """An exclusive, non-blocking lock on an index folder for one build."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.path = Path(index_dir) / LOCK
+        self._fd: int | None = None
+
+    def __enter__(self) -> BuildLock:
+        import fcntl
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip()
+            os.close(fd)
+            raise IndexLockedError(
+                f"Another `rag index` (pid {holder or '?'}) is building {self.path.parent}: "
+                "wait for it to finish, then run again."
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self._fd = fd
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import fcntl
+
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
+# ---------------------------------------------------------------- writing
+
+
+def write_version(
+    index_dir: Path,
+    manifest: dict,
+    chunks: Sequence[ChunkRecord],
+    sources: Iterable[SourceRecord],
+    vectors: np.ndarray,
+    index_factory: str = "Flat",
+) -> Path:
+    """Write a complete new version and make it live; returns its folder."""
+    import faiss
+
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    tmp = index_dir / f".tmp-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    try:
+        _write_sqlite(tmp / "chunks.sqlite", chunks, sources)
+        vectors = np.ascontiguousarray(vectors, dtype=np.float16)
+        np.save(tmp / "vectors.npy", vectors)
+        dense = build_dense(vectors.astype(np.float32), index_factory)
+        faiss.write_index(dense, str(tmp / "dense.faiss"))
+        BM25.build([f"{c.title}\n{c.text}" for c in chunks]).save(tmp)
+        manifest = dict(manifest, format=FORMAT_VERSION, count=len(chunks), index_factory=index_factory)
+        manifest["files"] = {name: (tmp / name).stat().st_size for name in DATA_FILES}
+        body = json.dumps(manifest, indent=1, sort_keys=True).encode()
+        (tmp / "manifest.json").write_bytes(body)
+        _fsync_tree(tmp)
+        name = f"v-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        final = index_dir / name
+        os.rename(tmp, final)
+        pointer = index_dir / f"{CURRENT}.tmp"
+        pointer.write_text(f"{name} {hashlib.sha256(body).hexdigest()}\n")
+        _fsync_file(pointer)
+        os.replace(pointer, index_dir / CURRENT)
+        _fsync_dir(index_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    remove_stale_versions(index_dir, keep=name)
+    return final
+
+
+def build_dense(vectors: np.ndarray, index_factory: str = "Flat"):
+    import faiss
+
+    dim = vectors.shape[1] if vectors.ndim == 2 and vectors.shape[1] else 1
+    index = faiss.index_factory(dim, index_factory, faiss.METRIC_INNER_PRODUCT)
+    if not index.is_trained and len(vectors):
+        index.train(vectors)
+    if len(vectors):
+        index.add(vectors)
+    return index
+
+
+def remove_stale_versions(index_dir: Path, keep: str | None) -> None:
+    for child in Path(index_dir).iterdir():
+        if child.is_dir() and (child.name.startswith(".tmp-") or child.name.startswith("v-")) and child.name != keep:
+            shutil.rmtree(child, ignore_errors=True)
+
+
+def _write_sqlite(path: Path, chunks: Sequence[ChunkRecord], sources: Iterable[SourceRecord]) -> None:
+    db = sqlite3.connect(path)
+    db.executescript(
+        """
+        PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;
+        CREATE TABLE chunks (row INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE, source_id TEXT,
+                             start INTEGER, end INTEGER, title TEXT, text TEXT, hash TEXT);
+        CREATE INDEX chunks_source ON chunks(source_id);
+        CREATE TABLE sources (source_id TEXT PRIMARY KEY, path TEXT, title TEXT, hash TEXT, text TEXT);
+        """
+    )
+    db.executemany(
+        "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?)",
+        ((i, c.chunk_id, c.source_id, c.start, c.end, c.title, c.text, c.hash) for i, c in enumerate(chunks)),
+    )
+    db.executemany(
+        "INSERT INTO sources VALUES (?,?,?,?,?)", ((s.source_id, s.path, s.title, s.hash, s.text) for s in sources)
+    )
+    db.commit()
+    db.close()
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    _fsync_file(path)
+
+
+def _fsync_tree(folder: Path) -> None:
+    for child in folder.iterdir():
+        _fsync_file(child)
+    _fsync_dir(folder)
+
+
+# ---------------------------------------------------------------- reading
+
+
+def live_version(index_dir: Path) -> tuple[Path, dict] | None:
+    """The live version folder and its verified manifest, or None if there is no index."""
+    index_dir = Path(index_dir)
+    pointer = index_dir / CURRENT
+    if not pointer.exists():
+        return None
+    try:
+        name, digest = pointer.read_text().split()
+    except ValueError:
+        raise IndexCorruptError(f"{pointer} is damaged: {REBUILD_HINT} --index {index_dir}.") from None
+    folder = index_dir / name
+    try:
+        body = (folder / "manifest.json").read_bytes()
+    except OSError:
+        raise IndexCorruptError(f"The manifest of {folder} is missing: {REBUILD_HINT}.") from None
+    if hashlib.sha256(body).hexdigest() != digest:
+        raise IndexCorruptError(f"{folder / 'manifest.json'} was modified or damaged: {REBUILD_HINT}.")
+    manifest = json.loads(body)
+    if manifest.get("format") != FORMAT_VERSION:
+        raise IndexMismatchError(
+            f"The index in {index_dir} has format {manifest.get('format')}, this rag reads "
+            f"format {FORMAT_VERSION}: {REBUILD_HINT}."
+        )
+    for fname, size in manifest.get("files", {}).items():
+        path = folder / fname
+        if not path.exists() or path.stat().st_size != size:
+            raise IndexCorruptError(f"{path} is missing or truncated: {REBUILD_HINT}.")
+    return folder, manifest
+
+
+def check_config(manifest: dict, expected: dict, index_dir: Path) -> None:
+    """Refuse an index built with another embedder or chunking."""
+    for key, want in expected.items():
+        have = manifest.get(key)
+        if have != want:
+            raise IndexMismatchError(
+                f"The index in {index_dir} was built with {key}={have!r}, but the current settings "
+                f"say {want!r}: {REBUILD_HINT} to rebuild it, or change the settings back."
+            )
+
+
+class Store:
+    """A loaded, read-only index version. Thread-safe for concurrent searches."""
+
+    def __init__(self, folder: Path, manifest: dict) -> None:
+        import faiss
+
+        self.folder = folder
+        self.manifest = manifest
+        try:
+            self.dense = faiss.read_index(str(folder / "dense.faiss"))
+            self.bm25 = BM25.load(folder)
+            self._db = sqlite3.connect(f"file:{folder / 'chunks.sqlite'}?mode=ro", uri=True, check_same_thread=False)
+            self._db.execute("SELECT count(*) FROM chunks").fetchone()
+        except Exception as exc:
+            raise IndexCorruptError(f"Cannot read the index in {folder}: {exc}. {REBUILD_HINT}.") from None
+        self._lock = threading.Lock()
+        if self.dense.ntotal != manifest["count"] or self.bm25.matrix.shape[0] != manifest["count"]:
+            raise IndexCorruptError(f"The index files in {folder} disagree on the chunk count: {REBUILD_HINT}.")
+
+    def __len__(self) -> int:
+        return int(self.manifest["count"])
+
+    def dense_search(self, query_vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        k = min(k, len(self))
+        if k <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        scores, rows = self.dense.search(np.asarray(query_vector, dtype=np.float32).reshape(1, -1), k)
+        keep = rows[0] >= 0
+        return rows[0][keep], scores[0][keep]
+
+    def chunks(self, rows: Sequence[int]) -> list[ChunkRecord]:
+        if not len(rows):
+            return []
+        marks = ",".join("?" * len(rows))
+        with self._lock:
+            found = self._db.execute(
+                f"SELECT row, chunk_id, source_id, start, end, title, text, hash FROM chunks WHERE row IN ({marks})",
+                [int(r) for r in rows],
+            ).fetchall()
+        by_row = {r[0]: ChunkRecord(*r[1:]) for r in found}
+        return [by_row[int(r)] for r in rows]
+
+    def source(self, source_id: str) -> SourceRecord | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT source_id, path, title, hash, text FROM sources WHERE source_id = ?", (source_id,)
+            ).fetchone()
+        return SourceRecord(*row) if row else None
+
+    def source_ids(self) -> list[str]:
+        with self._lock:
+            return [r[0] for r in self._db.execute("SELECT source_id FROM sources ORDER BY source_id")]
+
+    def rows_of_sources(self) -> dict[str, list[int]]:
+        with self._lock:
+            found = self._db.execute("SELECT source_id, row FROM chunks ORDER BY row").fetchall()
+        out: dict[str, list[int]] = {}
+        for sid, row in found:
+            out.setdefault(sid, []).append(row)
+        return out
+
+    def all_chunks(self) -> list[ChunkRecord]:
+        with self._lock:
+            found = self._db.execute(
+                "SELECT chunk_id, source_id, start, end, title, text, hash FROM chunks ORDER BY row"
+            ).fetchall()
+        return [ChunkRecord(*r) for r in found]
+
+    def all_sources(self) -> Iterable[SourceRecord]:
+        with self._lock:
+            found = self._db.execute("SELECT source_id, path, title, hash, text FROM sources").fetchall()
+        return [SourceRecord(*r) for r in found]
+
+    def vectors(self) -> np.ndarray:
+        return np.load(self.folder / "vectors.npy", mmap_mode="r")
+
+
+def open_store(index_dir: Path, expected: dict | None = None) -> Store:
+    found = live_version(index_dir)
+    if found is None:
+        raise IndexNotFoundError(
+            f"No index in {index_dir}: run `rag index` (or `rag index --source DIR --index {index_dir}`)."
+        )
+    folder, manifest = found
+    if expected:
+        check_config(manifest, expected, Path(index_dir))
+    return Store(folder, manifest)
