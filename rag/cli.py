@@ -44,7 +44,9 @@ def _dump(obj: object) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
-index_option = click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder [RAG_INDEX_DIR, index/].")
+index_option = click.option(
+    "--index", "index_dir", type=click.Path(path_type=Path), help="Index folder [RAG_INDEX_DIR, index/]."
+)
 model_option = click.option("--model", "model", help="GGUF file to answer with [RAG_MODEL, the bundled model].")
 
 
@@ -55,7 +57,9 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--source", "source_dir", type=click.Path(path_type=Path), help="Folder of articles [RAG_SOURCE_DIR, seeds/].")
+@click.option(
+    "--source", "source_dir", type=click.Path(path_type=Path), help="Folder of articles [RAG_SOURCE_DIR, seeds/]."
+)
 @index_option
 @click.option("--rebuild", is_flag=True, help="Re-embed everything instead of updating.")
 @click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
@@ -140,3 +144,65 @@ def ui(index_dir: Path | None, model: str | None, host: str, port: int) -> None:
     from .ui import launch
 
     launch(_settings(index_dir=index_dir, model=model), host=host, port=port)
+
+
+@cli.command("eval")
+@click.argument("questions", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--beir",
+    "beir_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Score retrieval on a BEIR folder (corpus.jsonl, queries.jsonl, qrels.tsv) instead.",
+)
+@index_option
+@model_option
+@click.option(
+    "-k",
+    "k",
+    type=click.IntRange(1, 1000),
+    help="Passages to retrieve [RAG_K]; with --beir, the cut-off of nDCG@k and recall@k [10].",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option(
+    "--rows",
+    "rows_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Per-question JSONL for reading failures [eval_rows.jsonl; with --beir, none].",
+)
+@click.option(
+    "--work",
+    "work_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="With --beir: folder for the article files and index [~/.cache/rag/beir/NAME-HASH].",
+)
+@_friendly
+def eval_command(
+    questions: Path | None,
+    beir_dir: Path | None,
+    index_dir: Path | None,
+    model: str | None,
+    k: int | None,
+    as_json: bool,
+    rows_path: Path | None,
+    work_dir: Path | None,
+) -> None:
+    """Score answers on a QUESTIONS.jsonl set, or retrieval on a BEIR set (--beir DIR)."""
+    from . import evaluation
+
+    if (questions is None) == (beir_dir is None):
+        raise click.UsageError("Give either QUESTIONS.jsonl or --beir DIR.")
+    if beir_dir is not None:
+        report = evaluation.evaluate_beir(
+            beir_dir, _settings(model=model), work_dir=work_dir, index_dir=index_dir, k=k or 10
+        )
+    else:
+        report = evaluation.evaluate_questions(questions, _settings(index_dir=index_dir, model=model, k=k))
+        rows_path = rows_path or Path("eval_rows.jsonl")
+    if rows_path is not None:
+        evaluation.write_rows(report["rows"], rows_path)
+    if as_json:
+        _dump(report["metrics"])
+    else:
+        click.echo(evaluation.format_table(report["metrics"]))
+    if rows_path is not None:
+        click.echo(f"Per-question rows: {rows_path}", err=True)

@@ -154,8 +154,6 @@ def build_index(
             source_dir=str(source_dir.resolve()),
             sources={sid: d.content_hash for sid, d in sorted(docs.items())},
         )
-        sources = (
-            SourceRecord(d.source_id, d.path, d.title, d.content_hash, d.text) for _, d in sorted(docs.items())
-        )
+        sources = (SourceRecord(d.source_id, d.path, d.title, d.content_hash, d.text) for _, d in sorted(docs.items()))
         write_version(index_dir, manifest, records, sources, matrix, settings.index_factory)
         return stats(len(records), len(to_embed))

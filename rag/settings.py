@@ -49,7 +49,11 @@ class Settings:
     max_tokens: int = 96
     max_question_chars: int = 2000
     # Evidence shown to the model and quoted in answers.
-    evidence_sentences: int = 3
+    evidence_sentences: int = 2
+    # Sentences scoring within this margin of the best are quoted too.
+    evidence_margin: float = 0.15
+    # Below this sentence score (cosine + term coverage) the answer is "not in the documents".
+    abstain_threshold: float = 0.85
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:

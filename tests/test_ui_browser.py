@@ -1,0 +1,302 @@
+"""The chat UI end to end: a real index of the seeds (plus one hostile article), the real
+pipeline and model, the app served in-process on 127.0.0.1, driven by gradio_client and by
+Debian's headless Chromium through Playwright. Screenshots go to docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import urlparse
+
+import pytest
+
+import rag
+from rag import ui
+from rag.settings import Settings
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+# Gradio's queue trips pandas' own deprecation warnings; nothing to do with this code.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
+    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
+]
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+SHOTS = REPO / "docs" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+STARLINK_Q = "What satellite internet service has Musk provided to Argentina?"
+STARLINK_SOURCE = "003_3298cd6367d0e3cf"
+TIMEOUT_MS = 240_000  # one answer on 2 CPU cores, first one loading the model
+
+HOSTILE_ID = "zz_hostile"
+HOSTILE = """Survey of the Puna lithium deposit <script>alert('title')</script>
+
+The Puna lithium deposit in Catamarca was surveyed in 2023 by the geologist Ana Ferreyra. \
+<script>alert(1)</script> Her team estimated reserves of two million tonnes of lithium carbonate. \
+<img src=x onerror="window.__pwned = 1"> **not bold** [a link](javascript:alert(2)) ![tracker](http://198.51.100.7/t.png)
+
+The survey used drilling cores from twelve sites across the salt flat.
+"""
+HOSTILE_Q = "Who surveyed the Puna lithium deposit in Catamarca?"
+
+browser_ready = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(),
+    reason=f"{CHROMIUM} is missing: `make browser` (apt-get install chromium) installs it",
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """The app over a fresh index of the seeds plus the hostile article, served on a free port."""
+    root = tmp_path_factory.mktemp("ui")
+    source = root / "articles"
+    shutil.copytree(SEEDS, source)
+    (source / f"{HOSTILE_ID}.txt").write_text(HOSTILE)
+    rag.build_index(source, root / "index")
+    settings = Settings.from_env(source_dir=source, index_dir=root / "index")
+    demo = ui.build_app(settings)
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    yield SimpleNamespace(url=f"http://127.0.0.1:{port}/", source=source, index=root / "index")
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def app_url(served):
+    return served.url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed: make install")
+    sync_playwright = sync_api.sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, app_url):
+    """A fresh tab (own context, so own session) that records dialogs and any off-machine request."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1100})
+    p = context.new_page()
+    p.dialogs, p.remote = [], []
+    p.on("dialog", lambda d: (p.dialogs.append(d.message), d.dismiss()))
+    p.on("request", lambda r: p.remote.append(r.url) if urlparse(r.url).hostname not in (None, "127.0.0.1") else None)
+    p.goto(app_url)
+    p.locator("#question textarea").wait_for()
+    yield p
+    context.close()
+
+
+# Records each distinct text the streaming message shows, to check that answers arrive piece by piece.
+WATCH_STREAM = """() => {
+  window.__partials = [];
+  new MutationObserver(() => {
+    const s = document.querySelectorAll('#chat .rag-streaming');
+    const t = s.length ? s[s.length - 1].innerText : null;
+    if (t && window.__partials[window.__partials.length - 1] !== t) window.__partials.push(t);
+  }).observe(document.querySelector('#chat'), {subtree: true, childList: true, characterData: true});
+}"""
+
+
+def ask(page, question: str, turn: int, stream_shot: str | None = None):
+    """Type a question, press Enter, wait for the `turn`-th final (verified) answer; return it.
+
+    With `stream_shot`, also screenshot the answer while it is still streaming.
+    """
+    page.evaluate(WATCH_STREAM)
+    page.locator("#question textarea").fill(question)
+    page.locator("#question textarea").press("Enter")
+    final = page.locator("#chat .rag-final").nth(turn - 1)
+    if stream_shot:
+        page.wait_for_function(
+            "n => document.querySelectorAll('#chat .rag-final').length >= n"
+            " || [...document.querySelectorAll('#chat .rag-streaming')].some(e => e.innerText.length > 25)",
+            arg=turn,
+            timeout=TIMEOUT_MS,
+        )
+        if page.locator("#chat .rag-final").count() < turn:
+            shoot(page, stream_shot)
+    final.wait_for(timeout=TIMEOUT_MS)
+    return final
+
+
+# Scroll the chat so the question before a final answer sits at the top (below the chat's label).
+SCROLL_TO_TURN = """e => {
+  let target = e.closest('.message-row');
+  for (let n = target.previousElementSibling; n && !n.classList.contains('bot-row'); n = n.previousElementSibling) {
+    if (n.classList.contains('user-row')) { target = n; break; }
+  }
+  const wrap = e.closest('.bubble-wrap');
+  wrap.scrollTop += target.getBoundingClientRect().top - wrap.getBoundingClientRect().top - 36;
+}"""
+
+
+def shoot(page, name: str, top=None) -> None:
+    """Screenshot the page, with the chat scrolled so that `top` (a message) starts at its top."""
+    if top is not None:
+        # Twice: the chat's own autoscroll may still move it once the message has rendered.
+        for _ in range(2):
+            page.wait_for_timeout(500)
+            top.evaluate(SCROLL_TO_TURN)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / name))
+
+
+@pytest.mark.model
+def test_rag_ui_command_serves_on_loopback(served):
+    """`rag ui` (the CLI) starts the app on 127.0.0.1 with the /ask endpoint, and stops on SIGTERM."""
+    import httpx
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from rag.cli import cli; cli()",
+            "ui",
+            "--index",
+            str(served.index),
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"},
+    )
+    try:
+        deadline, page = time.monotonic() + 120, None
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
+                break
+            except httpx.TransportError:
+                time.sleep(0.5)
+        assert page is not None and page.status_code == 200, proc.stdout.read().decode() if proc.poll() else ""
+        info = httpx.get(f"http://127.0.0.1:{port}/gradio_api/info", timeout=10).json()
+        assert list(info["named_endpoints"]) == ["/ask"]
+        if shutil.which("ss"):
+            listening = subprocess.run(["ss", "-Hltn", f"sport = :{port}"], capture_output=True, text=True).stdout
+            assert listening and all("127.0.0.1:" in line for line in listening.splitlines())
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.mark.model
+def test_api_ask_returns_answer_json(app_url):
+    from gradio_client import Client
+
+    result = Client(app_url, verbose=False).predict(STARLINK_Q, api_name="/ask")
+    assert isinstance(result, dict) and set(result) >= {"text", "citations", "abstained", "sources", "hits"}
+    assert "Starlink" in result["text"]
+    assert STARLINK_SOURCE in result["sources"]
+    assert any(c["source_id"] == STARLINK_SOURCE and "Starlink" in c["quote"] for c in result["citations"])
+
+
+@pytest.mark.model
+@pytest.mark.browser
+@browser_ready
+def test_chat_answers_follows_up_and_abstains(page, browser, app_url):
+    first = ask(page, STARLINK_Q, 1, stream_shot="chat-streaming.png")
+    assert "Starlink" in first.locator(".rag-answer").inner_text()
+    assert len(page.evaluate("window.__partials")) >= 3  # streamed piece by piece, not all at once
+    cites = first.locator(".rag-cite")
+    assert STARLINK_SOURCE in cites.first.inner_text()
+    assert "Starlink" in first.locator(".rag-cite mark").first.inner_text()
+    assert "rag-abstained" not in (first.get_attribute("class") or "")
+    shoot(page, "chat-answer.png", first)
+
+    # Expanding a citation shows the whole article with the quote highlighted in it.
+    first.locator("details summary").first.click()
+    article = first.locator(".rag-article").first
+    assert article.is_visible() and article.locator("mark").count() == 1
+    shoot(page, "chat-evidence-expanded.png", first)
+
+    second = ask(page, "When did Musk meet Milei?", 2)
+    assert second.inner_text().strip()
+    assert "rag-error" not in (second.get_attribute("class") or "")
+    shoot(page, "chat-follow-up.png", second)
+
+    third = ask(page, "Who won the 2022 FIFA World Cup final?", 3)
+    assert "rag-abstained" in (third.get_attribute("class") or "")
+    assert third.locator(".rag-abstain-box").is_visible()
+    assert third.locator(".rag-hit").count() >= 1
+    shoot(page, "chat-abstained.png", third)
+
+    # A second tab has its own, empty conversation.
+    other = browser.new_context().new_page()
+    other.goto(app_url)
+    other.locator("#question textarea").wait_for()
+    assert other.locator("#chat .rag-msg").count() == 0
+    other.context.close()
+
+    # "New conversation" empties this tab's chat (and its history).
+    page.locator("#clear").click()
+    page.wait_for_function("() => document.querySelectorAll('#chat .rag-msg').length === 0")
+
+    assert page.dialogs == [] and page.remote == []
+
+
+@pytest.mark.model
+@pytest.mark.browser
+@browser_ready
+def test_hostile_article_shows_as_text(page):
+    final = ask(page, HOSTILE_Q, 1)
+    evidence = final.locator(".rag-cite, .rag-hit").filter(has_text=HOSTILE_ID).first
+    evidence.wait_for()
+    # The markup in the article is shown, literally, and none of it ran or was fetched.
+    assert "<script>alert(1)</script>" in evidence.inner_text()
+    assert page.get_by_text("<script>alert(1)</script>").first.is_visible()
+    assert final.locator("script, img").count() == 0
+    assert page.evaluate("window.__pwned") is None
+    shoot(page, "chat-hostile-article.png", final)
+    assert page.dialogs == []
+    assert page.remote == []  # not even the tracker image
+
+
+@pytest.mark.model
+@pytest.mark.browser
+@browser_ready
+def test_rebuild_index_while_answering(page, served):
+    (served.source / "zz_new.txt").write_text(
+        "The Llullaillaco observatory\n\nThe Llullaillaco observatory opened in March 2024 in Salta. "
+        "It is run by the astronomer Marta Quispe, who leads a team of nine.\n"
+    )
+    page.locator("#rebuild").click()
+    # Questions are answered while the build runs (from the old index until the new one is live).
+    first = ask(page, STARLINK_Q, 1)
+    assert "Starlink" in first.locator(".rag-answer").inner_text()
+    page.locator("#rebuild-status").get_by_text("1 added").wait_for(timeout=TIMEOUT_MS)
+    assert re.search(r"Sources\s+6\b", page.locator("#index-info").inner_text())
+    second = ask(page, "Who runs the Llullaillaco observatory?", 2)
+    assert "zz_new" in second.inner_text()
+    shoot(page, "rebuild-index.png", second)
+    assert page.dialogs == []
