@@ -130,7 +130,7 @@ def score_sentences(
 ) -> list[Scored]:
     terms = list(dict.fromkeys(tokenize(question)))
     out = []
-    for ev, vec in zip(evidence, sentence_vectors):
+    for ev, vec in zip(evidence, sentence_vectors, strict=True):
         cos = float(np.dot(question_vector, vec))
         cov = coverage(terms, ev.text, idf)
         score = COSINE_WEIGHT * cos + COVERAGE_WEIGHT * cov
@@ -215,7 +215,7 @@ def supported(answer: str, evidence_text: str, question: str) -> bool:
     ev_stems = _stems(ev)
     q_stems = _stems(set(_WORDS.findall(fold(question))))
     new = False
-    for w, stem in zip(words, _stem_list(words)):
+    for w, stem in zip(words, _stem_list(words), strict=True):
         if any(ch.isdigit() for ch in w):
             if w not in ev:
                 return False

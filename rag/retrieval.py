@@ -66,5 +66,5 @@ class Retriever:
                 title=r.title,
                 rank=i + 1,
             )
-            for i, (r, (_, score)) in enumerate(zip(records, fused))
+            for i, (r, (_, score)) in enumerate(zip(records, fused, strict=True))
         ]

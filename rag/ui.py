@@ -94,8 +94,9 @@ def _snap(text: str, lo: int, hi: int, start: int, end: int) -> tuple[int, int]:
 def passage_html(text: str, start: int, end: int, context: int = CONTEXT_CHARS, compact: bool = True) -> str:
     """text[start:end] wrapped in <mark>, with about `context` characters around it, all escaped."""
     lo, hi = _snap(text, max(0, start - context), min(len(text), end + context), start, end)
-    before = ("… " if lo > 0 else "") + esc(text[lo:start], compact)
-    after = esc(text[end:hi], compact) + (" …" if hi < len(text) else "")
+    # Edges cut inside the article start and end on text, not on a stray line break.
+    before = "… " + esc(text[lo:start].lstrip(), compact) if lo > 0 else esc(text[:start], compact)
+    after = esc(text[end:hi].rstrip(), compact) + " …" if hi < len(text) else esc(text[end:], compact)
     return f"{before}<mark>{esc(text[start:end], compact)}</mark>{after}"
 
 

@@ -100,6 +100,13 @@ def test_passage_is_a_window_around_the_quote():
     assert "wor " not in shown and " ord" not in shown  # cut between words
 
 
+def test_window_edges_do_not_start_with_a_line_break():
+    text = "x" * 50 + "\n\nQuote here. Then more\n\n" + "y" * 50
+    start = text.index("Quote")
+    out = ui.passage_html(text, start, start + len("Quote here."), context=20)
+    assert out == "… <mark>Quote here.</mark> Then more …"
+
+
 def test_short_article_is_shown_whole_without_ellipsis():
     out = ui.passage_html("A b. Quote here. C d.", 5, 16)
     assert out == "A b. <mark>Quote here.</mark> C d."
