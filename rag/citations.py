@@ -94,6 +94,12 @@ _ASKS_NUMBER = re.compile(
 )
 _ASKS_DATE = re.compile(r"\bwhen\b|\b(what|which) (year|date|day|month|time)\b|\bsince what\b", re.I)
 _ASKS_PERSON = re.compile(r"^\s*(who|whom|whose)\b", re.I)
+_ASKS_PLACE = re.compile(r"^\s*where\b|\b(which|what) (city|country|place|town|state|region)\b", re.I)
+_NOT_PLACES = re.compile(
+    r"^(january|february|march|april|may|june|july|august|september|october|november|december|monday|"
+    r"tuesday|wednesday|thursday|friday|saturday|sunday)$",
+    re.I,
+)
 _NUMBER = re.compile(
     r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
     r"thousand|million|billion|dozen|half|twice|once|first|second|third|fourth|fifth)\b",
@@ -114,10 +120,10 @@ def answer_type_fits(question: str, sentence: str) -> bool:
         return bool(_NUMBER.search(sentence))
     if _ASKS_DATE.search(question):
         return bool(_DATE.search(sentence))
-    if _ASKS_PERSON.search(question):
+    if _ASKS_PERSON.search(question) or _ASKS_PLACE.search(question):
         asked = set(_WORDS.findall(fold(question)))
         names = re.findall(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+", sentence)
-        return any(fold(n) not in asked for n in names)
+        return any(fold(n) not in asked and not _NOT_PLACES.match(n) for n in names)
     return True
 
 

@@ -178,10 +178,20 @@ def decode(data: bytes) -> str:
         return text
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
+    results = from_bytes(data)
+    best = results.best()
+    if best is not None:
+        # Short texts fit many code pages equally well; Western ones are the likelier guess.
+        for match in results:
+            if match.encoding in _WESTERN and match.percent_chaos <= best.percent_chaos + 1.0:
+                best = match
+                break
     if best is None or _looks_binary(str(best)):
         raise UnreadableFile("binary data, not text (no encoding fits)")
     return str(best)
+
+
+_WESTERN = ("cp1252", "latin_1", "iso8859_15")
 
 
 def _looks_binary(text: str) -> bool:

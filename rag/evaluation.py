@@ -147,8 +147,8 @@ def load_questions(path: str | Path) -> list[dict]:
             item = json.loads(line)
         except json.JSONDecodeError as exc:
             raise RagError(f"{path}:{n} is not JSON ({exc.msg}): one question object a line.") from None
-        if not isinstance(item, dict) or not isinstance(item.get("question"), str):
-            raise RagError(f'{path}:{n} has no "question" string.')
+        if not isinstance(item, dict) or not isinstance(item.get("question"), str) or not item["question"].strip():
+            raise RagError(f'{path}:{n} has no "question" text.')
         answers, sources = item.get("answers", []), item.get("sources", [])
         if isinstance(answers, str):
             answers = [answers]
@@ -291,8 +291,9 @@ def score_answers(
 def evaluate_questions(path: str | Path, settings: Settings | None = None, *, progress: bool = True) -> dict:
     """Ask every question of a JSONL set through `rag.pipeline.ask` and score the answers.
 
-    Returns {"metrics": ..., "rows": [...]}. One untimed warm-up question goes
-    first so that loading the model does not count in the latency figures.
+    Returns {"metrics": ..., "rows": [...]}. One untimed warm-up question (the
+    first answerable one, as an abstention may never load the generator) goes
+    first so that loading models does not count in the latency figures.
     """
     from tqdm import tqdm
 
@@ -302,7 +303,7 @@ def evaluate_questions(path: str | Path, settings: Settings | None = None, *, pr
     items = load_questions(path)
     store = get_retriever(settings).store
     t0 = time.perf_counter()
-    ask(items[0]["question"], settings=settings)
+    ask(next((i for i in items if i["answerable"]), items[0])["question"], settings=settings)
     warmup = time.perf_counter() - t0
     answers = [
         ask(item["question"], settings=settings)

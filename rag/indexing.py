@@ -142,7 +142,11 @@ def build_index(
         by_hash = {c.hash: new_vecs[i] for i, c in enumerate(to_embed)}
         if fresh:
             old_rows = [reuse[c.hash] for c in fresh if c.hash in reuse]
-            reused = dict(zip([c.hash for c in fresh if c.hash in reuse], old_vectors[old_rows], strict=True)) if old_rows else {}
+            reused = (
+                dict(zip([c.hash for c in fresh if c.hash in reuse], old_vectors[old_rows], strict=True))
+                if old_rows
+                else {}
+            )
             vectors.append(np.stack([by_hash[c.hash] if c.hash in by_hash else reused[c.hash] for c in fresh]))
             records.extend(fresh)
         matrix = np.concatenate(vectors) if vectors else np.zeros((0, embedder.dimension), np.float16)

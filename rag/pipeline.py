@@ -207,7 +207,12 @@ _PRONOUNS = re.compile(r"\b(he|she|it|they|him|her|them|his|hers|its|their|this|
 
 
 def standalone_question(question: str, history: list) -> str:
-    """A follow-up made searchable on its own: earlier questions fill in who "he" or "it" is."""
+    """A follow-up made searchable on its own.
+
+    When the question leans on an earlier turn ("When did he meet him?"), the
+    names from the previous question are added to it, so retrieval and
+    evidence scoring know who "he" is without being pulled to the old question.
+    """
     previous = [
         turn.get("content", "") if isinstance(turn, dict) else str(turn[0])
         for turn in history
@@ -216,7 +221,9 @@ def standalone_question(question: str, history: list) -> str:
     previous = [p for p in previous if isinstance(p, str) and p.strip()]
     if not previous or not (_PRONOUNS.search(question) or len(question.split()) <= 4):
         return question
-    return f"{question} ({previous[-1].strip()})"
+    names = [w for w in re.findall(r"(?<!^)\b[A-Z][\w'’-]+", previous[-1].strip()) if w.lower() not in question.lower()]
+    context = " ".join(dict.fromkeys(names)) or previous[-1].strip()
+    return f"{question} ({context})"
 
 
 def answer_prompt(question: str, quotes: list[str]) -> list[dict[str, str]]:

@@ -207,6 +207,9 @@ def test_load_questions(tmp_path: Path) -> None:
     path.write_text('{"id": "d1"}\n', encoding="utf-8")
     with pytest.raises(RagError, match=r"q.jsonl:1"):
         ev.load_questions(path)
+    path.write_text('{"question": "  "}\n', encoding="utf-8")
+    with pytest.raises(RagError, match="question"):
+        ev.load_questions(path)
     path.write_text("not json\n", encoding="utf-8")
     with pytest.raises(RagError, match="not JSON"):
         ev.load_questions(path)

@@ -1,0 +1,110 @@
+"""Shared test helpers: a small fake embedder and fake model, and corpus folders.
+
+The fakes exist so the chunking, store, retrieval and citation logic can be
+tested in milliseconds; tests marked `model` use the real bundled models.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+_WORD = re.compile(r"\w+")
+
+
+class FakeEmbedder:
+    """Bag-of-words vectors from hashed words; one token per word."""
+
+    identity = "fake-embedder"
+    max_tokens = 254
+    dimension = 64
+
+    def __init__(self) -> None:
+        self.encoded: list[str] = []
+        self.forbid = False
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    def split_tokens(self, text: str, max_tokens: int) -> list[tuple[int, int]]:
+        words = [m.span() for m in re.finditer(r"\S+", text)]
+        pieces = []
+        for i in range(0, len(words), max_tokens):
+            group = words[i : i + max_tokens]
+            pieces.append((group[0][0], group[-1][1]))
+        return [(a if k == 0 else pieces[k - 1][1], b) for k, (a, b) in enumerate(pieces)]
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        if self.forbid:
+            raise AssertionError("the embedder should not be used here")
+        self.encoded.extend(texts)
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for w in _WORD.findall(text.lower()):
+                h = int(hashlib.md5(w.encode()).hexdigest()[:8], 16)
+                out[i, h % self.dimension] += 1.0
+            norm = np.linalg.norm(out[i])
+            if norm:
+                out[i] /= norm
+        return out
+
+
+class FakeModel:
+    """A scripted 'GGUF model': answers with a function of the prompt."""
+
+    name = "fake.gguf"
+
+    def __init__(self, reply) -> None:
+        self.reply = reply
+        self.prompts: list[list[dict[str, str]]] = []
+
+    def stream(self, messages, max_tokens):
+        self.prompts.append(messages)
+        text = self.reply(messages) if callable(self.reply) else self.reply
+        for word in re.findall(r"\S+\s*", text):
+            yield word
+
+
+@pytest.fixture
+def fake_embedder(monkeypatch) -> FakeEmbedder:
+    """A FakeEmbedder that rag.pipeline uses instead of the real model."""
+    import rag.pipeline
+
+    emb = FakeEmbedder()
+    monkeypatch.setattr(rag.pipeline, "get_embedder", lambda settings: emb)
+    rag.pipeline._retrievers.clear()
+    yield emb
+    rag.pipeline._retrievers.clear()
+
+
+ARTICLES = {
+    "space/starlink.txt": "Starlink in Argentina\n\nMusk provided Starlink satellite internet service to Argentina. "
+    "The service reached remote provinces in March.\n\nOfficials praised the rollout.",
+    "lithium.md": "# Lithium deposits\n\nArgentina holds large lithium deposits in the north. "
+    "Battery makers want to secure a supply chain for electric vehicles.",
+    "summit.txt": "The summit in Hamburg\n\nThe Hayek medal ceremony will take place on June 22 in Hamburg. "
+    "Economists from several countries will attend.",
+}
+
+
+@pytest.fixture
+def corpus(tmp_path) -> Path:
+    root = tmp_path / "articles"
+    for rel, text in ARTICLES.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def settings(tmp_path, corpus) -> Settings:
+    return Settings(source_dir=corpus, index_dir=tmp_path / "index", chunk_tokens=40, chunk_overlap=8, k=4)

@@ -1,0 +1,66 @@
+"""The CLI: one-line errors with the fix, JSON output, index summary."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from rag.cli import cli
+
+
+def test_index_then_search_json(settings, fake_embedder, monkeypatch) -> None:
+    monkeypatch.setenv("RAG_CHUNK_TOKENS", "40")
+    monkeypatch.setenv("RAG_CHUNK_OVERLAP", "8")
+    runner = CliRunner()
+    out = runner.invoke(cli, ["index", "--source", str(settings.source_dir), "--index", str(settings.index_dir)])
+    assert out.exit_code == 0, out.output
+    assert "3 added, 0 changed, 0 removed, 0 unchanged, 0 skipped" in out.output
+    out = runner.invoke(cli, ["search", "Hayek medal", "--index", str(settings.index_dir), "--json", "-k", "2"])
+    assert out.exit_code == 0, out.output
+    hits = json.loads(out.output)
+    assert hits[0]["source_id"] == "summit" and {"start", "end", "score", "title", "chunk_id"} <= set(hits[0])
+
+
+def test_missing_index_is_one_line_and_exit_1(tmp_path, fake_embedder) -> None:
+    out = CliRunner().invoke(cli, ["search", "anything", "--index", str(tmp_path / "none")])
+    assert out.exit_code == 1
+    lines = out.output.strip().splitlines()
+    assert len(lines) == 1 and "run `rag index`" in lines[0] and "Traceback" not in out.output
+
+
+def test_missing_source_folder_is_one_line(tmp_path, fake_embedder) -> None:
+    out = CliRunner().invoke(cli, ["index", "--source", str(tmp_path / "nope"), "--index", str(tmp_path / "i")])
+    assert out.exit_code == 1 and "does not exist" in out.output and len(out.output.strip().splitlines()) == 1
+
+
+def test_bad_model_file_names_file_and_fix(settings, fake_embedder, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("RAG_CHUNK_TOKENS", "40")
+    monkeypatch.setenv("RAG_CHUNK_OVERLAP", "8")
+    runner = CliRunner()
+    runner.invoke(cli, ["index", "--source", str(settings.source_dir), "--index", str(settings.index_dir)])
+    bad = tmp_path / "bad.gguf"
+    bad.write_bytes(b"not a model")
+    out = runner.invoke(
+        cli,
+        [
+            "ask",
+            "What satellite internet service has Musk provided?",
+            "--index",
+            str(settings.index_dir),
+            "--model",
+            str(bad),
+        ],
+    )
+    assert out.exit_code == 1
+    assert str(bad) in out.output and "GGUF" in out.output and "Traceback" not in out.output
+
+
+def test_settings_from_environment(monkeypatch) -> None:
+    from rag.settings import Settings
+
+    monkeypatch.setenv("RAG_K", "3")
+    monkeypatch.setenv("RAG_INDEX_DIR", "/tmp/x")
+    s = Settings.from_env()
+    assert s.k == 3 and str(s.index_dir) == "/tmp/x"
+    assert Settings.from_env(k=5).k == 5

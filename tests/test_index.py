@@ -1,0 +1,111 @@
+"""The index on disk: round trip, incremental updates, configuration checks, safety."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import rag
+from rag.errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexNotFoundError
+from rag.store import BuildLock, live_version, open_store
+
+
+def test_round_trip_offsets_and_search(settings, fake_embedder, corpus) -> None:
+    stats = rag.build_index(settings=settings)
+    assert (stats.added, stats.chunks > 0, stats.skipped) == (3, True, 0)
+    hits = rag.search("Starlink satellite internet", k=3, settings=settings)
+    assert hits[0].source_id == "space/starlink"
+    store = open_store(settings.index_dir)
+    for h in hits:
+        assert store.source(h.source_id).text[h.start : h.end] == h.text
+    folder, manifest = live_version(settings.index_dir)
+    assert manifest["embed_model"] == "fake-embedder"
+    assert manifest["embed_dim"] == 64
+    assert manifest["chunking"]["chunk_tokens"] == 40
+    assert set(manifest["sources"]) == {"lithium", "space/starlink", "summit"}
+
+
+def test_unchanged_run_embeds_nothing(settings, fake_embedder) -> None:
+    rag.build_index(settings=settings)
+    fake_embedder.forbid = True  # any call to encode now fails the test
+    stats = rag.build_index(settings=settings)
+    assert (stats.unchanged, stats.embedded_chunks, stats.added, stats.changed) == (3, 0, 0, 0)
+
+
+def test_incremental_update_embeds_only_changed_and_added(settings, fake_embedder, corpus) -> None:
+    rag.build_index(settings=settings)
+    fake_embedder.encoded.clear()
+    (corpus / "summit.txt").write_text("The summit in Hamburg\n\nThe ceremony moved to Berlin in July.")
+    (corpus / "lithium.md").unlink()
+    (corpus / "new.txt").write_text("Copper mines\n\nChile exports copper to China.")
+    stats = rag.build_index(settings=settings)
+    assert (stats.added, stats.changed, stats.removed, stats.unchanged) == (1, 1, 1, 1)
+    assert all("Starlink" not in t for t in fake_embedder.encoded), "unchanged file was re-embedded"
+    assert any("Berlin" in t for t in fake_embedder.encoded)
+    hits = rag.search("copper exports Chile", k=5, settings=settings)
+    assert hits[0].source_id == "new"
+    assert all(h.source_id != "lithium" for h in rag.search("lithium deposits", k=10, settings=settings))
+    # Only one version stays on disk.
+    assert len([p for p in settings.index_dir.iterdir() if p.name.startswith("v-")]) == 1
+
+
+def test_missing_index_says_run_rag_index(settings, fake_embedder) -> None:
+    with pytest.raises(IndexNotFoundError, match="rag index"):
+        rag.search("anything", settings=settings)
+
+
+def test_mismatched_chunking_is_refused_with_the_fix(settings, fake_embedder) -> None:
+    rag.build_index(settings=settings)
+    with pytest.raises(IndexMismatchError, match="rag index --rebuild"):
+        rag.search("Starlink", settings=settings.replace(chunk_tokens=99))
+
+
+def test_edited_manifest_is_detected(settings, fake_embedder) -> None:
+    rag.build_index(settings=settings)
+    folder, _ = live_version(settings.index_dir)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["count"] = 1
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexCorruptError, match="--rebuild"):
+        open_store(settings.index_dir)
+
+
+def test_truncated_faiss_file_is_detected(settings, fake_embedder) -> None:
+    rag.build_index(settings=settings)
+    folder, _ = live_version(settings.index_dir)
+    data = (folder / "dense.faiss").read_bytes()
+    (folder / "dense.faiss").write_bytes(data[: len(data) // 2])
+    with pytest.raises(IndexCorruptError, match="--rebuild"):
+        open_store(settings.index_dir)
+
+
+def test_second_build_is_refused_while_one_runs(settings, fake_embedder) -> None:
+    rag.build_index(settings=settings)
+    with BuildLock(settings.index_dir), pytest.raises(IndexLockedError, match="wait"):
+        rag.build_index(settings=settings)
+    assert rag.search("Starlink", settings=settings)
+
+
+def test_failed_build_leaves_previous_index_live(settings, fake_embedder, corpus) -> None:
+    rag.build_index(settings=settings)
+    before = [h.chunk_id for h in rag.search("Starlink", settings=settings)]
+    (corpus / "more.txt").write_text("Another article\n\nWith new text about rockets.")
+
+    def boom(texts, progress=False):
+        raise RuntimeError("crash mid-embedding")
+
+    real_encode = fake_embedder.encode
+    fake_embedder.encode = boom
+    with pytest.raises(RuntimeError):
+        rag.build_index(settings=settings)
+    fake_embedder.encode = real_encode
+    assert [h.chunk_id for h in rag.search("Starlink", settings=settings)] == before
+    assert not [p for p in settings.index_dir.iterdir() if p.name.startswith(".tmp")]
+
+
+def test_hybrid_search_finds_exact_terms_dense_misses(settings, fake_embedder) -> None:
+    rag.build_index(settings=settings)
+    hits = rag.search("Hayek", k=2, settings=settings)
+    assert hits[0].source_id == "summit"
+    assert hits == sorted(hits, key=lambda h: -h.score)

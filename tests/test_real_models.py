@@ -1,0 +1,71 @@
+"""End to end on the seeds with the real bundled embedder and GGUF model (marked `model`)."""
+
+from __future__ import annotations
+
+import pytest
+
+import rag
+from rag.settings import Settings
+from rag.store import open_store
+
+from .conftest import SEEDS
+
+pytestmark = pytest.mark.model
+STARLINK = "What satellite internet service has Musk provided to Argentina?"
+
+
+@pytest.fixture(scope="module")
+def seeds_index(tmp_path_factory) -> Settings:
+    index_dir = tmp_path_factory.mktemp("seeds") / "index"
+    settings = Settings.from_env().replace(source_dir=SEEDS, index_dir=index_dir)
+    stats = rag.build_index(settings=settings)
+    assert stats.added == 4 and stats.skipped == 0
+    return settings
+
+
+def test_seeds_index_is_built_with_the_bundled_embedder(seeds_index) -> None:
+    store = open_store(seeds_index.index_dir)
+    assert store.manifest["embed_model"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert store.manifest["embed_dim"] == 384
+    from rag.embedding import Embedder
+
+    e = Embedder()
+    for c in store.all_chunks():
+        assert store.source(c.source_id).text[c.start : c.end] == c.text
+        assert e.count_tokens(f"{c.title}\n{c.text}") <= 254
+
+
+def test_search_ranks_the_starlink_article_first(seeds_index) -> None:
+    hits = rag.search(STARLINK, k=5, settings=seeds_index)
+    assert hits[0].source_id == "003_3298cd6367d0e3cf"
+
+
+def test_unchanged_rebuild_is_fast_and_embeds_nothing(seeds_index) -> None:
+    stats = rag.build_index(settings=seeds_index)
+    assert stats.embedded_chunks == 0 and stats.unchanged == 4
+
+
+def test_answerable_question_end_to_end(seeds_index) -> None:
+    answer = rag.ask(STARLINK, settings=seeds_index)
+    assert not answer.abstained
+    assert "Starlink" in answer.text
+    assert "003_3298cd6367d0e3cf" in answer.sources
+    store = open_store(seeds_index.index_dir)
+    for c in answer.citations:
+        assert store.source(c.source_id).text[c.start : c.end] == c.quote
+    assert answer.model.endswith(".gguf")
+
+
+def test_unanswerable_question_abstains(seeds_index) -> None:
+    answer = rag.ask("Who won the 2022 FIFA World Cup final?", settings=seeds_index)
+    assert answer.abstained and not answer.citations
+
+
+def test_follow_up_question_uses_history(seeds_index) -> None:
+    history = [
+        {"role": "user", "content": "When will the Hayek medal ceremony take place?"},
+        {"role": "assistant", "content": "June 22 [001_1a370c8121c9e382]"},
+    ]
+    answer = rag.ask("Where will it be?", settings=seeds_index, history=history)
+    assert not answer.abstained
+    assert "Hamburg" in answer.text + " ".join(c.quote for c in answer.citations)
