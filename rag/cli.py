@@ -206,3 +206,55 @@ def eval_command(
         click.echo(evaluation.format_table(report["metrics"]))
     if rows_path is not None:
         click.echo(f"Per-question rows: {rows_path}", err=True)
+
+
+@cli.command("bench")
+@click.option(
+    "--parts", default="build,search,answer", show_default=True, help="Which measurements: build, search, answer."
+)
+@click.option("--sizes", default="1000,10000,100000", show_default=True, help="Corpus sizes to build, in chunks.")
+@click.option(
+    "--embed-max",
+    type=int,
+    default=10_000,
+    show_default=True,
+    help="Larger corpora get stand-in vectors; their embedding time is extrapolated.",
+)
+@click.option(
+    "--search-sizes", default="10000,100000,1000000", show_default=True, help="Vector counts for search latency."
+)
+@click.option("--queries", type=int, default=200, show_default=True, help="Queries per search measurement.")
+@click.option("--hnsw-max", type=int, default=100_000, show_default=True, help="Largest size to build HNSW at.")
+@click.option(
+    "--work",
+    "work_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Corpora, indexes and results.json [~/.cache/rag/bench].",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where benchmarks.md and plots go [docs/].",
+)
+@_friendly
+def bench_command(
+    parts: str,
+    sizes: str,
+    embed_max: int,
+    search_sizes: str,
+    queries: int,
+    hnsw_max: int,
+    work_dir: Path | None,
+    out_dir: Path | None,
+) -> None:
+    """Measure index build, search latency and answers here; write docs/benchmarks.md and plots."""
+    from . import bench
+
+    argv = ["--parts", parts, "--sizes", sizes, "--embed-max", str(embed_max), "--search-sizes", search_sizes]
+    argv += ["--queries", str(queries), "--hnsw-max", str(hnsw_max)]
+    if work_dir is not None:
+        argv += ["--work", str(work_dir)]
+    if out_dir is not None:
+        argv += ["--out", str(out_dir)]
+    bench.main(argv)

@@ -13,8 +13,10 @@ stop a build.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +28,9 @@ HTML_SUFFIXES = {".html", ".htm"}
 PDF_SUFFIXES = {".pdf"}
 SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
 MAX_TITLE_CHARS = 300
+# Files larger than this are skipped with a reason, not read: 10 MB of text is ~13,000
+# chunks, about 25 minutes of embedding on 2 CPU cores. Settings.max_file_mb overrides it.
+MAX_FILE_MB = 10.0
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,9 @@ def scan(source_dir: Path) -> Scan:
     ignored = 0
     for path, problem in _walk(root):
         rel = path.relative_to(root).as_posix()
+        if not _valid_name(rel):
+            # Such a name can be neither stored nor printed as text: skip it, shown with \x escapes.
+            rel, problem = _printable_name(rel), problem or "file name is not valid UTF-8: rename the file"
         if problem:
             skipped.append(Skipped(rel, problem))
             continue
@@ -123,12 +131,24 @@ def _walk(root: Path) -> Iterator[tuple[Path, str]]:
                 elif entry.is_symlink():
                     yield path, "broken or looping symlink"
             except OSError as exc:
-                yield path, f"cannot stat: {exc.strerror or exc}"
+                yield path, "symlink loop" if exc.errno == errno.ELOOP else f"cannot stat: {exc.strerror or exc}"
 
 
-def load(source_id: str, path: Path, root: Path) -> Document:
+def _valid_name(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes of a file name come back as surrogates
+        return False
+    return True
+
+
+def _printable_name(name: str) -> str:
+    return os.fsencode(name).decode("utf-8", errors="backslashreplace")
+
+
+def load(source_id: str, path: Path, root: Path, max_mb: float = MAX_FILE_MB) -> Document:
     """Read one file into a Document; raises UnreadableFile with the reason."""
-    text, title = read_text(path)
+    text, title = read_text(path, max_mb)
     return Document(
         source_id=source_id,
         path=path.relative_to(root).as_posix(),
@@ -138,11 +158,21 @@ def load(source_id: str, path: Path, root: Path) -> Document:
     )
 
 
-def read_text(path: Path) -> tuple[str, str]:
-    """Return (text, title) of a file, or raise UnreadableFile."""
+def read_text(path: Path, max_mb: float = MAX_FILE_MB) -> tuple[str, str]:
+    """Return (text, title) of a file, or raise UnreadableFile.
+
+    A file over `max_mb` megabytes (0: no limit) is refused before it is read.
+    """
     suffix = path.suffix.lower()
+    limit = int(max_mb * 1024 * 1024) if max_mb and max_mb > 0 else None
     try:
-        data = path.read_bytes()
+        size = path.stat().st_size
+        if limit is not None and size > limit:
+            raise UnreadableFile(_too_large(size, max_mb))
+        with open(path, "rb") as fh:
+            data = fh.read() if limit is None else fh.read(limit + 1)
+        if limit is not None and len(data) > limit:  # it grew after the size check
+            raise UnreadableFile(_too_large(len(data), max_mb))
     except FileNotFoundError:
         raise UnreadableFile("file disappeared while reading") from None
     except OSError as exc:
@@ -161,6 +191,10 @@ def read_text(path: Path) -> tuple[str, str]:
     return text, title or first_line(text)
 
 
+def _too_large(size: int, max_mb: float) -> str:
+    return f"too large: {size / 2**20:,.1f} MB > {max_mb:g} MB limit; raise RAG_MAX_FILE_MB to index it"
+
+
 def decode(data: bytes) -> str:
     """Decode bytes to text: UTF-8 (with or without BOM), UTF-16 by BOM, else detected."""
     if data.startswith(b"\xef\xbb\xbf"):
@@ -176,6 +210,9 @@ def decode(data: bytes) -> str:
         text = None
     if text is not None and "\x00" not in text:
         return text
+    western = _western(data)
+    if western is not None:
+        return western
     from charset_normalizer import from_bytes
 
     results = from_bytes(data)
@@ -192,6 +229,38 @@ def decode(data: bytes) -> str:
 
 
 _WESTERN = ("cp1252", "latin_1", "iso8859_15")
+_WESTERN_LETTERS = frozenset("ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖØÙÚÛÜÝÞßàáâãäåæçèéêëìíîïðñòóôõöøùúûüýþÿŒœŠšŽžŸ")
+_WESTERN_MARKS = frozenset("\u00a0’‘“”„‚–—…€«»‹›°¡¿·•©®™§¶±£¥¢´¨¸ºª½¼¾²×÷")
+_ASCII_LETTERS = bytes(range(65, 91)) + bytes(range(97, 123))
+_NOT_ASCII_LETTERS = bytes(b for b in range(256) if b not in _ASCII_LETTERS)
+_C0_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
+
+
+def _western(data: bytes) -> str | None:
+    """The text as Windows-1252 (which includes Latin-1's letters) if it reads as a Western language.
+
+    Short Latin-1 or Windows-1252 texts fit many code pages equally well, and the detector
+    often picks a Central European one ("à" read as "ŕ", "’" as "Æ"). Here: every non-ASCII
+    character must be a Western letter or mark, no mark may sit inside a word (as "³" for
+    Polish "ł" would), and accented letters must be a minority (not another script).
+    """
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    if _C0_CONTROL.search(text):
+        return None
+    accented = 0
+    for m in re.finditer(r"[^\x00-\x7f]", text):
+        ch, i = m.group(), m.start()
+        if ch in _WESTERN_LETTERS:
+            accented += 1
+            continue
+        inside_word = 0 < i < len(text) - 1 and text[i - 1].isalpha() and text[i + 1].isalpha()
+        if ch not in _WESTERN_MARKS or (inside_word and ch not in "’‘"):
+            return None
+    letters = accented + len(data.translate(None, _NOT_ASCII_LETTERS))
+    return text if letters and accented <= 0.3 * letters else None
 
 
 def _looks_binary(text: str) -> bool:

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 
 class RagError(Exception):
-    """Base class: a problem the user can fix, with a message that says how."""
+    """Base class: a problem the user can fix, with a message that says how.
+
+    The message is kept to one line (runs of white space, newlines included, become one
+    space): it often quotes a library's own multi-line error, and the CLI prints one line.
+    """
+
+    def __init__(self, message: object = "", *args: object) -> None:
+        super().__init__(" ".join(str(message).split()), *args)
 
 
 class SourceError(RagError):

@@ -76,7 +76,9 @@ def build_index(
     t0 = time.perf_counter()
     source_dir, index_dir = Path(settings.source_dir), Path(settings.index_dir)
     found = documents.scan(source_dir)
-    embedder = embedder or Embedder(settings.embed_model, settings.embed_dtype, settings.embed_batch)
+    embedder = embedder or Embedder(
+        settings.embed_model, settings.embed_dtype, settings.embed_batch, settings.embed_workers
+    )
     config = index_config(settings, embedder)
 
     with BuildLock(index_dir):

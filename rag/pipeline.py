@@ -40,7 +40,9 @@ def get_embedder(settings: Settings) -> Embedder:
     key = (settings.embed_model, settings.embed_dtype)
     with _lock:
         if key not in _embedders:
-            _embedders[key] = Embedder(settings.embed_model, settings.embed_dtype, settings.embed_batch)
+            _embedders[key] = Embedder(
+                settings.embed_model, settings.embed_dtype, settings.embed_batch, settings.embed_workers
+            )
         return _embedders[key]
 
 

@@ -31,6 +31,8 @@ class Settings:
     embed_dtype: str = "bfloat16"
     # Small batches pad less; 16 measured fastest here.
     embed_batch: int = 16
+    # Embedding processes for large builds; 0 = one per CPU core.
+    embed_workers: int = 0
     # Word pieces per chunk (the embedder reads at most 256, title included).
     chunk_tokens: int = 200
     chunk_overlap: int = 40

@@ -69,8 +69,7 @@ class FakeModel:
     def stream(self, messages, max_tokens):
         self.prompts.append(messages)
         text = self.reply(messages) if callable(self.reply) else self.reply
-        for word in re.findall(r"\S+\s*", text):
-            yield word
+        yield from re.findall(r"\S+\s*", text)
 
 
 @pytest.fixture

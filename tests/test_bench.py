@@ -126,3 +126,16 @@ def test_parse_args_reads_sizes_and_parts() -> None:
 def test_render_markdown_of_partial_results_names_the_machine() -> None:
     md = bench.render_markdown({"machine": {"cpu": "Test CPU", "cores": 2, "ram_gb": 24}})
     assert "Test CPU, 2 cores" in md and md.startswith("# Benchmarks")
+
+
+def test_the_cli_bench_command_passes_its_options_to_rag_bench(monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    from rag.cli import cli
+
+    seen: list[list[str]] = []
+    monkeypatch.setattr(bench, "main", lambda argv: seen.append(list(argv)))
+    result = CliRunner().invoke(cli, ["bench", "--parts", "search", "--search-sizes", "10000", "--work", "w"])
+    assert result.exit_code == 0, result.output
+    opts = bench.parse_args(seen[0])
+    assert opts.parts == ("search",) and opts.search_sizes == (10000,) and str(opts.work_dir) == "w"
