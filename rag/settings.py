@@ -41,6 +41,8 @@ class Settings:
     # FAISS index_factory string; "Flat" is exact search.
     index_factory: str = "Flat"
     candidates: int = 100
+    # "score" (min-max normalised weighted sum) or "rrf" (reciprocal rank fusion, rrf_k).
+    fusion: str = "score"
     rrf_k: int = 60
     dense_weight: float = 1.0
     bm25_weight: float = 1.0

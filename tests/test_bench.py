@@ -116,6 +116,19 @@ def test_synthetic_vectors_are_unit_and_near_their_parents() -> None:
     assert np.array_equal(v, bench.synth_vectors(400, base, 0.6, np.random.default_rng(0)))
 
 
+def test_interpolated_vectors_lie_between_a_vector_and_its_neighbours() -> None:
+    base = _unit(50, 3)
+    nb = bench.nearest(base, 3)
+    assert nb.shape == (50, 3) and not (nb == np.arange(50)[:, None]).any()
+    v = bench.synth_vectors(300, base, 0.0, np.random.default_rng(1), nb)
+    assert np.linalg.norm(v, axis=1) == pytest.approx(1.0, abs=1e-5)
+    # Without noise each vector is a normalised mix of two base vectors, so its two
+    # largest components along the base (least squares) explain it exactly.
+    coef, *_ = np.linalg.lstsq(base.T, v.T, rcond=None)
+    top2 = np.sort(np.abs(coef), axis=0)[-2:].sum(axis=0)
+    assert np.abs(coef).sum(axis=0) == pytest.approx(top2, abs=1e-3)
+
+
 def test_parse_args_reads_sizes_and_parts() -> None:
     opts = bench.parse_args(["--sizes", "1000,1e4", "--parts", "build,search"])
     assert opts.sizes == (1000, 10000) and opts.parts == ("build", "search")
