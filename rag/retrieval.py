@@ -20,7 +20,6 @@ from .results import Hit
 from .settings import Settings
 from .store import Store
 
-
 Ranked = tuple[np.ndarray, np.ndarray, float]  # rows, scores (best first), weight
 
 
