@@ -6,11 +6,12 @@ Covers:
   recombining sentences of the seed articles and SciFact abstracts, with
   names, places and numbers varied (same seed, same text);
 - index build: a full build and an incremental one (1% of the files edited)
-  of corpora of about 1k, 10k and 100k chunks, each in a child process so its
-  peak RSS is its own; chunks/s and peak memory. Sizes above `embed_max` are
-  built with the model loaded but stand-in vectors, and the embedding time is
-  extrapolated from the largest really embedded size (the rest of the build
-  is measured for real);
+  of corpora of about 1k, 10k and 100k chunks, each as `rag index` runs it
+  (embedding worker processes included) in a fresh child process; chunks/s
+  and peak memory (the builder's own, and the sampled total with workers).
+  Sizes above `embed_max` get stand-in vectors instead of the model, and the
+  embedding time and the workers' memory are taken from the largest real
+  build (everything else is measured for real);
 - dense search: p50/p95 latency of one query at a time (as `Store.dense_search`
   is called, k=100 candidates) for exact search and approximate FAISS indexes
   at 10k, 100k and 1M vectors, their recall@10 and recall@100 against exact
@@ -48,6 +49,7 @@ from pathlib import Path
 import numpy as np
 
 from .embedding import Embedder
+from .errors import RagError
 
 ROOT = Path(__file__).resolve().parents[1]
 DIM = 384
@@ -68,6 +70,8 @@ class BenchOptions:
     queries: int = 200
     # HNSW graphs take minutes per million vectors to build on 2 cores; above this, skipped.
     hnsw_max: int = 100_000
+    # IVF-PQ at the largest size: ~5 min more to train and encode; shows what 4x more compression costs.
+    pq: bool = False
     # Norm of the noise added to synthetic vectors (real ones have norm 1): with it,
     # 10k synthetic vectors have neighbours about as close as 10k real ones.
     noise: float = 0.5
@@ -86,10 +90,15 @@ def machine_info() -> dict:
     import psutil
 
     cpu = platform.processor() or platform.machine()
+    simd: list[str] = []
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
+            elif line.startswith("flags"):
+                # What FAISS, torch and llama.cpp can use; the model name alone may not say.
+                flags = set(line.split(":", 1)[1].split())
+                simd = [f for f in ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile") if f in flags]
                 break
     except OSError:
         pass
@@ -101,6 +110,7 @@ def machine_info() -> dict:
         torch_version = "not installed"
     return {
         "cpu": cpu,
+        "simd": " ".join(simd),
         "cores": os.cpu_count(),
         "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),
         "python": platform.python_version(),
@@ -116,7 +126,17 @@ def load_average() -> str:
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident memory so far (Linux reports ru_maxrss in KiB)."""
+    """This process's peak resident memory so far, in MiB.
+
+    VmHWM belongs to the process's own address space; ru_maxrss would carry over
+    the parent's peak across fork and exec, inflating every child's figure.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -309,8 +329,50 @@ def _child(kind: str, args: dict) -> dict:
         [sys.executable, "-c", code, json.dumps(args)], stdout=subprocess.PIPE, text=True, cwd=ROOT, check=False
     )
     if done.returncode != 0:
-        raise RuntimeError(f"benchmark child {kind} failed with exit code {done.returncode}")
+        raise RagError(f"The {kind} benchmark failed (exit code {done.returncode}); its error is printed above.")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+class TreeMemory:
+    """Samples the memory of this process and its children (the embedding workers) in a thread.
+
+    PSS (proportional set size) splits shared pages, such as torch's libraries
+    mapped by every worker, between the processes, so the sum is not inflated.
+    """
+
+    def __init__(self, interval: float = 0.25) -> None:
+        import threading
+
+        import psutil
+
+        self.peak_mb = 0.0
+        self._me = psutil.Process()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(interval,), daemon=True)
+
+    def _sample(self) -> float:
+        import psutil
+
+        total = 0
+        for proc in [self._me, *self._me.children(recursive=True)]:
+            try:
+                info = proc.memory_full_info()
+                total += getattr(info, "pss", info.rss)
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                continue
+        return total / 2**20
+
+    def _run(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            self.peak_mb = max(self.peak_mb, self._sample())
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def _build_child(args: dict) -> dict:
@@ -321,12 +383,11 @@ def _build_child(args: dict) -> dict:
     settings = Settings.from_env().replace(
         source_dir=args["source"], index_dir=args["index"], index_factory=args.get("index_factory", "auto")
     )
-    t0 = time.perf_counter()
+    # Built as `rag index` builds it (worker processes for large batches), and nothing
+    # loaded beforehand: model loading is part of the measured build.
     embedder = (StubEmbedder if args["stub"] else Embedder)(
-        settings.embed_model, settings.embed_dtype, settings.embed_batch
+        settings.embed_model, settings.embed_dtype, settings.embed_batch, settings.embed_workers
     )
-    embedder.encode(["warm-up: load the model before the clock starts"])
-    load_s = time.perf_counter() - t0
     spent = {"seconds": 0.0, "texts": 0}
     inner = embedder.encode
 
@@ -338,11 +399,11 @@ def _build_child(args: dict) -> dict:
         return out
 
     embedder.encode = timed  # type: ignore[method-assign]
-    stats = build_index(settings, embedder=embedder)
+    with TreeMemory() as tree:
+        stats = build_index(settings, embedder=embedder)
     found = live_version(Path(args["index"]))
     return {
         "files": found[1].get("files", {}) if found else {},
-        "model_load_s": load_s,
         "build_s": stats.seconds,
         "embed_s": spent["seconds"],
         "chunks": stats.chunks,
@@ -350,21 +411,25 @@ def _build_child(args: dict) -> dict:
         "docs": stats.added + stats.changed + stats.unchanged,
         "changed_docs": stats.changed,
         "peak_rss_mb": peak_rss_mb(),
+        "peak_tree_mb": max(tree.peak_mb, peak_rss_mb()),
         "load": load_average(),
     }
 
 
 class StubEmbedder(Embedder):
-    """The real model is loaded (its memory counts) but vectors are random: for sizes too slow to embed here."""
+    """Random unit vectors instead of the model, for sizes too slow to embed here.
+
+    Like the real parallel path, the building process gets one float32 array and
+    never loads the model; the workers' memory is added from a real build.
+    """
+
+    @property
+    def dimension(self) -> int:
+        return DIM
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
-        import torch
-
-        self.model  # noqa: B018 - loading it is the point: its memory is part of a real build's peak
-        # Same dtype chain as Embedder.encode, so the transient copies are the same size.
-        gen = torch.Generator().manual_seed(len(texts))
-        v = torch.nn.functional.normalize(torch.randn(len(texts), DIM, generator=gen), dim=1).to(torch.bfloat16)
-        return v.float().cpu().numpy().astype(np.float32)
+        v = np.random.default_rng(len(texts)).standard_normal((len(texts), DIM), dtype=np.float32)
+        return _normalise(v) if len(texts) else v
 
 
 def bench_build(opts: BenchOptions, pool: tuple[list[str], list[str]]) -> list[dict]:
@@ -389,7 +454,7 @@ def bench_build(opts: BenchOptions, pool: tuple[list[str], list[str]]) -> list[d
         rows.append(
             {"target": size, "docs": n_docs, "stub": stub, "full": full, "incremental": inc, "load": load_before}
         )
-    # Stand-in builds get the embedding time of the largest really embedded size.
+    # Stand-in builds get the embedding rate and the workers' memory of the largest real build.
     real = [r for r in rows if not r["stub"] and r["full"]["embed_s"] > 0]
     rate = real[-1]["full"]["embedded"] / real[-1]["full"]["embed_s"] if real else None
     for r in rows:
@@ -397,6 +462,9 @@ def bench_build(opts: BenchOptions, pool: tuple[list[str], list[str]]) -> list[d
             m = r[key]
             m["embed_rate"] = m["embedded"] / m["embed_s"] if m["embed_s"] > 0 and not r["stub"] else rate
             m["est_build_s"] = m["build_s"] - m["embed_s"] + m["embedded"] / rate if r["stub"] and rate else None
+            # Workers' share (or the in-process model for small updates): at most the full build's.
+            workers = real[-1]["full"]["peak_tree_mb"] - real[-1]["full"]["peak_rss_mb"] if real else 0.0
+            m["est_tree_mb"] = m["peak_tree_mb"] + workers if r["stub"] else None
     return rows
 
 
@@ -563,35 +631,37 @@ def bench_search(opts: BenchOptions) -> dict:
         ivf_sq8 = f"IVF{nlist},SQ8"
         if factories[0][1] != ivf_sq8:
             factories.append(("sweep", ivf_sq8))
-        if n >= 1_000_000:
+        if n == n_max and n >= 1_000_000:
             # Half the lists: k-means training costs ~4x less, each probe scans twice as much.
             factories.append(("sweep", f"IVF{nlist // 2},SQ8"))
+        if n == n_max and opts.pq:
             factories.append(("sweep", f"IVF{nlist},PQ96"))
         if n <= opts.hnsw_max:
             factories.append(("sweep", "HNSW32"))
         for role, factory in factories:
+            if role == "auto" and factory == "Flat":
+                continue  # measured above as exact
             t = time.perf_counter()
             index = build_dense(x, "auto" if role == "auto" else factory)
             build_s = time.perf_counter() - t
             size = _index_bytes(index, opts.work_dir)
-            settings = _search_params(index) if role == "sweep" else [("store default", None)]
-            for label, apply in settings:
+            # The store's own parameters first, then the sweep on the same index.
+            settings = [("", None)] if role == "auto" else []
+            for label, apply in settings + _search_params(index):
                 if apply is not None:
                     apply()
-                if role == "auto" and factory == "Flat":
-                    break  # already measured as exact
                 times, found = _latencies(index, queries, k)
                 entry = {
-                    "name": f"auto -> {factory}" if role == "auto" else factory,
+                    "name": f"auto -> {factory}" if apply is None else factory,
                     "factory": factory,
-                    "param": label if apply is not None else _describe_params(index),
+                    "param": label or _describe_params(index),
                     "build_s": build_s,
                     "bytes": size,
                     "p50_ms": pct(times, 50) * 1e3,
                     "p95_ms": pct(times, 95) * 1e3,
                     "recall10": recall_at_k(found, exact, 10),
                     "recall100": recall_at_k(found, exact, 100),
-                    "auto": role == "auto",
+                    "auto": apply is None,
                 }
                 row["indexes"].append(entry)
                 opts.log(
@@ -682,7 +752,8 @@ def run(opts: BenchOptions) -> dict:
         store.write_text(json.dumps(results, indent=1))
     if "answer" in opts.parts:
         results["answer"] = dict(bench_answer(opts), at=_now())
-    results["last_run_minutes"] = (time.time() - started) / 60
+    if opts.parts:
+        results["last_run"] = {"parts": list(opts.parts), "minutes": (time.time() - started) / 60, "at": _now()}
     store.write_text(json.dumps(results, indent=1))
     opts.out_dir.mkdir(parents=True, exist_ok=True)
     plots = write_plots(results, opts.out_dir)
@@ -711,7 +782,17 @@ def render_markdown(results: dict, plots: Sequence[str] = ()) -> str:
         "",
         "## Machine",
         "",
-        f"- CPU: {m.get('cpu')}, {m.get('cores')} cores; RAM {m.get('ram_gb')} GiB; no GPU",
+    ]
+    last = results.get("last_run")
+    if last:
+        lines[-2:-2] = [
+            f"The last measuring run ({', '.join(last['parts'])}) took {last['minutes']:.0f} minutes, "
+            f"ending {last['at']}.",
+            "",
+        ]
+    lines += [
+        f"- CPU: {m.get('cpu')}, {m.get('cores')} cores ({m.get('simd') or 'no AVX2'}); RAM {m.get('ram_gb')} GiB; "
+        "no GPU",
         f"- {m.get('os')}; Python {m.get('python')}, torch {m.get('torch')}, faiss {m.get('faiss')}, "
         f"numpy {m.get('numpy')}",
         "",
@@ -727,6 +808,10 @@ def render_markdown(results: dict, plots: Sequence[str] = ()) -> str:
     return "\n".join(lines)
 
 
+def _tree_mb(m: dict) -> str:
+    return f"{m['est_tree_mb']:,.0f} (est.)" if m.get("est_tree_mb") else f"{m['peak_tree_mb']:,.0f}"
+
+
 def _build_section(build: dict) -> list[str]:
     lines = [
         "## Index build",
@@ -734,15 +819,17 @@ def _build_section(build: dict) -> list[str]:
         f"Measured {build.get('at', '')}, load {build.get('load', '')}. Synthetic news-like corpus "
         "(`rag.bench.synth_corpus`, seed 0): sentences of the seed articles and SciFact abstracts "
         "recombined into articles of 3-10 paragraphs, with templated news sentences (names, places, "
-        "organisations, numbers varied). Each build runs `rag.indexing.build_index` "
-        "(index_factory `auto`) in a fresh child process; peak memory is that process's `ru_maxrss`, "
-        "model included. Chunks/s counts the whole build (chunking, embedding, SQLite, BM25, FAISS, "
-        "fsync), not the model load, which is listed apart. *Incremental*: the same index after 1% "
-        "of the files had their middle paragraph rewritten.",
+        "organisations, numbers varied). Each build runs `rag.indexing.build_index` with the default "
+        "settings (index_factory `auto`, one embedding worker process per core) in a fresh child "
+        "process, nothing preloaded: build seconds include loading the model. Peak memory: *all* is "
+        "the sampled peak PSS of the building process plus its embedding workers (shared library "
+        "pages split between them); *builder* is the building process's own peak RSS (`VmHWM`), "
+        "the part that grows with the corpus. *Incremental*: the same index after 1% of the files "
+        "had their middle paragraph rewritten.",
         "",
-        "| corpus | articles | chunks | vectors | model load s | build s | chunks/s | embed chunks/s "
-        "| peak RSS MiB | incr. files | incr. embedded | incr. s | incr. peak RSS MiB |",
-        "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| corpus | articles | chunks | vectors | build s | chunks/s | embed chunks/s | peak MiB, all "
+        "| peak MiB, builder | incr. files | incr. embedded | incr. s | incr. peak MiB, all | incr. peak MiB, builder |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in build["rows"]:
         f, i = r["full"], r["incremental"]
@@ -754,9 +841,9 @@ def _build_section(build: dict) -> list[str]:
             secs, isecs, rate = f"{f['build_s']:,.1f}", f"{i['build_s']:,.1f}", f"{f['chunks'] / f['build_s']:,.1f}"
         lines.append(
             f"| ~{r['target']:,} | {r['docs']:,} | {f['chunks']:,} | {'stand-in' if r['stub'] else 'real'} "
-            f"| {f['model_load_s']:.1f} | {secs} | {rate} | {f['embed_rate'] or float('nan'):,.1f} "
+            f"| {secs} | {rate} | {f['embed_rate'] or float('nan'):,.1f} | {_tree_mb(f)} "
             f"| {f['peak_rss_mb']:,.0f} | {i['changed_docs']:,} | {i['embedded']:,} | {isecs} "
-            f"| {i['peak_rss_mb']:,.0f} |"
+            f"| {_tree_mb(i)} | {i['peak_rss_mb']:,.0f} |"
         )
     sized = [r for r in build["rows"] if r["full"].get("files")]
     if sized:
@@ -777,11 +864,11 @@ def _build_section(build: dict) -> list[str]:
     if stubbed:
         lines += [
             "",
-            "*Stand-in vectors*: corpora above the really embedded sizes are built with the model loaded "
-            "(its memory counts) but random unit vectors in place of its forward passes; everything "
-            "else (reading, chunking, SQLite, BM25, FAISS) runs for real. The estimated time adds the "
-            "embedded chunks divided by the embedding rate measured on the largest real build. Peak "
-            "memory of a real build would be the same to within the model's activations (a batch of 16).",
+            "*Stand-in vectors*: corpora above the really embedded sizes are built with random unit "
+            "vectors in place of the model; everything else (reading, chunking, SQLite, BM25, FAISS) "
+            "runs for real. The estimated time adds the embedded chunks divided by the embedding rate "
+            "of the largest real build; the estimated memory adds that build's worker memory (all "
+            "minus builder), which does not grow with the corpus (each worker holds one task of 128 texts).",
         ]
     return lines + [""]
 
@@ -821,6 +908,18 @@ def _search_section(search: dict) -> list[str]:
                 f"| {e['p50_ms']:.2f} | {e['p95_ms']:.2f} | {e['recall10']:.3f} | {e['recall100']:.3f} |"
             )
     lines += ["", "Load average during each size: " + "; ".join(f"{r['n']:,}: {r['load']}" for r in search["rows"])]
+    flat = {
+        e["threads"]: e["p50_ms"] for e in search["rows"][0]["indexes"] if e["factory"] == "Flat" and "threads" in e
+    }
+    if len(flat) == 2 and flat[max(flat)] > 3 * flat[1]:
+        lines += [
+            "",
+            f"Exact search of one query at {search['rows'][0]['n']:,} vectors took {flat[max(flat)]:.1f} ms "
+            f"with {max(flat)} FAISS threads and {flat[1]:.2f} ms with 1: FAISS splits a single query "
+            "over its OpenMP threads, and when other jobs hold the cores each query waits for a time "
+            "slice. A serving process that searches one query at a time does better with "
+            "`faiss.omp_set_num_threads(1)`.",
+        ]
     lines += [
         "",
         '**Bold** rows are what the store builds by default (`build_dense(..., "auto")` with the '
@@ -844,7 +943,8 @@ def _answer_section(ans: dict) -> list[str]:
         "",
         f"Measured {ans.get('at', '')}, load {ans.get('load', '')}. `rag.pipeline.ask` with the bundled "
         f"{ans.get('model', '')} on an index of the seed articles, {len(ans['rows'])} questions of the "
-        f"seed dev set ({len(rows)} answered, the rest abstained without generating), one process; "
+        f"seed dev set ({len(rows)} answered with generated text, "
+        f"{len(ans['rows']) - len(rows)} abstained or generated nothing), one process; "
         "the first question is asked once more beforehand to load the models (the *cold* figure).",
         "",
         "| figure | value |",
@@ -880,9 +980,15 @@ def write_plots(results: dict, out_dir: Path) -> list[str]:
         for x, y, r in zip(n, rate, rows, strict=True):
             if r["stub"]:
                 a.annotate("est.", (x, y))
-        b.plot(n, [r["full"]["peak_rss_mb"] for r in rows], "o-", label="full build")
-        b.plot(n, [r["incremental"]["peak_rss_mb"] for r in rows], "s--", label="incremental (1% edited)")
-        b.set(xscale="log", xlabel="chunks", ylabel="peak RSS (MiB)", title="Index build peak memory")
+        b.plot(n, [r["full"].get("est_tree_mb") or r["full"]["peak_tree_mb"] for r in rows], "o-", label="full, all")
+        b.plot(n, [r["full"]["peak_rss_mb"] for r in rows], "o:", label="full, builder process")
+        b.plot(
+            n,
+            [r["incremental"].get("est_tree_mb") or r["incremental"]["peak_tree_mb"] for r in rows],
+            "s--",
+            label="incremental (1% edited), all",
+        )
+        b.set(xscale="log", xlabel="chunks", ylabel="peak memory (MiB)", title="Index build peak memory")
         b.legend()
         fig.tight_layout()
         fig.savefig(out_dir / "bench_build.png", dpi=110)
@@ -900,7 +1006,9 @@ def write_plots(results: dict, out_dir: Path) -> list[str]:
                     series.setdefault("store default (auto)", []).append((row["n"], e["p50_ms"], e["p95_ms"]))
         for label, pts in series.items():
             xs = [p[0] for p in pts]
-            line = a.plot(xs, [p[1] for p in pts], "o-", label=f"{label} p50")[0]
+            # The store's default is drawn over the exact lines it coincides with below the threshold.
+            style = {"color": "black", "lw": 2.5, "alpha": 0.5} if label.startswith("store") else {}
+            line = a.plot(xs, [p[1] for p in pts], "o-", label=f"{label} p50", **style)[0]
             a.plot(xs, [p[2] for p in pts], "x:", color=line.get_color(), label=f"{label} p95")
         a.axhline(20, color="grey", lw=0.8, ls="--")
         a.set(xscale="log", yscale="log", xlabel="vectors", ylabel="ms per query (k=100)", title="Search latency")
@@ -912,9 +1020,12 @@ def write_plots(results: dict, out_dir: Path) -> list[str]:
                 b.plot([e["p50_ms"] for e in pts], [e["recall10"] for e in pts], "o-", label=factory)
                 for e in pts:
                     b.annotate(e["param"].split("=")[-1], (e["p50_ms"], e["recall10"]), fontsize=7)
-        b.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         b.axhline(0.95, color="grey", lw=0.8, ls="--")
         b.set(xscale="log", xlabel="p50 ms", ylabel="recall@10", title=f"Recall vs latency at {big['n']:,} vectors")
+        # After set(xscale=...), which resets the formatters.
+        b.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+        b.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        b.xaxis.set_major_locator(matplotlib.ticker.FixedLocator([0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100]))
         b.legend(fontsize=8)
         fig.tight_layout()
         fig.savefig(out_dir / "bench_search.png", dpi=110)
@@ -938,6 +1049,7 @@ def parse_args(argv: Sequence[str] | None = None) -> BenchOptions:
     p.add_argument("--search-sizes", default=",".join(map(str, DEFAULT_SEARCH_SIZES)), help="Vector counts.")
     p.add_argument("--queries", type=int, default=200, help="Queries per search measurement [200].")
     p.add_argument("--hnsw-max", type=int, default=100_000, help="Largest size to build HNSW at [100000].")
+    p.add_argument("--pq", action="store_true", help="Also measure IVF-PQ at the largest search size (~5 min).")
     p.add_argument("--work", type=Path, default=BenchOptions().work_dir, help="Corpora, indexes, results.json.")
     p.add_argument("--out", type=Path, default=ROOT / "docs", help="Where benchmarks.md and plots go [docs/].")
     a = p.parse_args(argv)
@@ -952,6 +1064,7 @@ def parse_args(argv: Sequence[str] | None = None) -> BenchOptions:
         search_sizes=_ints(a.search_sizes),
         queries=a.queries,
         hnsw_max=a.hnsw_max,
+        pq=a.pq,
         work_dir=a.work,
         out_dir=a.out,
     )

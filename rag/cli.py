@@ -225,6 +225,7 @@ def eval_command(
 )
 @click.option("--queries", type=int, default=200, show_default=True, help="Queries per search measurement.")
 @click.option("--hnsw-max", type=int, default=100_000, show_default=True, help="Largest size to build HNSW at.")
+@click.option("--pq", is_flag=True, help="Also measure IVF-PQ at the largest search size (~5 min more).")
 @click.option(
     "--work",
     "work_dir",
@@ -245,6 +246,7 @@ def bench_command(
     search_sizes: str,
     queries: int,
     hnsw_max: int,
+    pq: bool,
     work_dir: Path | None,
     out_dir: Path | None,
 ) -> None:
@@ -252,7 +254,7 @@ def bench_command(
     from . import bench
 
     argv = ["--parts", parts, "--sizes", sizes, "--embed-max", str(embed_max), "--search-sizes", search_sizes]
-    argv += ["--queries", str(queries), "--hnsw-max", str(hnsw_max)]
+    argv += ["--queries", str(queries), "--hnsw-max", str(hnsw_max)] + (["--pq"] if pq else [])
     if work_dir is not None:
         argv += ["--work", str(work_dir)]
     if out_dir is not None:

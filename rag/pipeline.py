@@ -60,12 +60,21 @@ def get_retriever(settings: Settings) -> Retriever:
         return cached
     embedder = get_embedder(settings)
     store = open_store(index_dir, index_config(settings, embedder))
+    _single_threaded_search()
     retriever = Retriever(store, embedder, settings)
     with _lock:
         for old in [k for k in _retrievers if k[0] == key[0]]:
             del _retrievers[old]
         _retrievers[key] = retriever
     return retriever
+
+
+def _single_threaded_search() -> None:
+    # One query at a time: FAISS's two threads mostly wait on each other (16 ms
+    # against 0.3 ms at 10k vectors on a loaded 2-core machine, docs/benchmarks.md).
+    import faiss
+
+    faiss.omp_set_num_threads(1)
 
 
 def build_index(
@@ -179,8 +188,15 @@ def ask_stream(
     cites = tuple(citations.to_citation(x.evidence, i + 1) for i, x in enumerate(chosen))
     store = retriever.store
     cites = tuple(c for c in cites if citations.verify_citation(c, _source_text(store, c.source_id)))
+    if not cites:  # cannot happen while quotes are cut from the stored text; never cite what does not resolve
+        timings["first_token"] = time.perf_counter() - t0
+        yield NOT_IN_DOCUMENTS
+        yield done(NOT_IN_DOCUMENTS, (), True)
+        return
     gen = generator or get_generator(s.model, s.n_ctx, s.n_threads)
-    messages = answer_prompt(question, [c.quote for c in cites])
+    # The model sees only the best sentence and must answer from it; further
+    # citations are shown as supporting evidence but are never its source.
+    messages = answer_prompt(question, [cites[0].quote])
     marker = f" [{cites[0].source_id}]"
     streamed: list[str] = []
     tg = time.perf_counter()

@@ -38,8 +38,9 @@ class Settings:
     chunk_overlap: int = 40
     # Retrieval: hits returned, candidates per retriever, fusion weights.
     k: int = 8
-    # FAISS index_factory string; "Flat" is exact search.
-    index_factory: str = "Flat"
+    # FAISS index_factory string; "auto" is exact search up to 100k chunks and
+    # IVF with 8-bit codes above (see docs/benchmarks.md), "Flat" is always exact.
+    index_factory: str = "auto"
     candidates: int = 100
     # "score" (min-max normalised weighted sum) or "rrf" (reciprocal rank fusion, rrf_k).
     fusion: str = "score"
@@ -55,7 +56,7 @@ class Settings:
     # Evidence shown to the model and quoted in answers.
     evidence_sentences: int = 2
     # Sentences scoring within this margin of the best are quoted too.
-    evidence_margin: float = 0.15
+    evidence_margin: float = 0.3
     # Below this sentence score (cosine + term coverage) the answer is "not in the documents".
     abstain_threshold: float = 0.85
 

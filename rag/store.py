@@ -155,24 +155,26 @@ def write_version(
     return final
 
 
-# Exact search up to this many vectors, an IVF index above it. Flat search costs
-# ~0.1 ms per 1,000 vectors per query here, so exact stays well under the 20 ms
-# budget up to this size; figures in docs/benchmarks.md.
-EXACT_MAX_VECTORS = 200_000
+# Exact search up to this many vectors, an IVF index above it. One exact query took
+# 6.5 ms (quiet machine) to 9.8 ms (loaded, 1 thread) at 100k vectors and 74-180 ms
+# at 1M, against a 20 ms budget; figures in docs/benchmarks.md and docs/scaling.md.
+EXACT_MAX_VECTORS = 100_000
 # k-means wants ~39+ training points per list; 64 keeps training time bounded.
 TRAIN_POINTS_PER_LIST = 64
-# Lists searched per query, as a fraction of nlist: recall@10 >= 0.95 at 1M (docs/benchmarks.md).
-NPROBE_FRACTION = 1 / 64
-MIN_NPROBE = 16
+# Lists searched per query: 1/32 of them gave recall@10 >= 0.98 against exact at
+# 100k and 1M (docs/benchmarks.md); the cap bounds latency on much larger indexes.
+NPROBE_FRACTION = 1 / 32
+MIN_NPROBE = 32
+MAX_NPROBE = 256
 HNSW_EF_SEARCH = 128
 
 
 def choose_index_factory(n_vectors: int) -> str:
     """The FAISS factory string for a collection of n vectors: exact when small, IVF+SQ8 when large.
 
-    IVF with 8-bit scalar quantisation keeps 1M 384-d vectors in ~0.4 GB (flat float32
-    needs 1.5 GB) and answers in a few ms at recall@10 >= 0.95 with the nprobe of
-    `tune_search`. nlist ~ 4 * sqrt(n), a power of two.
+    IVF with 8-bit scalar quantisation keeps 1M 384-d vectors in 380 MiB (flat float32
+    needs 1.5 GB) and answered in ~1-2 ms at recall@10 0.98 with the nprobe of
+    `tune_search`. nlist ~ 4 * sqrt(n), a power of two, at least 1024.
     """
     if n_vectors <= EXACT_MAX_VECTORS:
         return "Flat"
@@ -186,7 +188,7 @@ def tune_search(index) -> None:
 
     ivf = faiss.try_extract_index_ivf(index)
     if ivf is not None:
-        ivf.nprobe = min(ivf.nlist, max(MIN_NPROBE, round(ivf.nlist * NPROBE_FRACTION)))
+        ivf.nprobe = min(ivf.nlist, MAX_NPROBE, max(MIN_NPROBE, round(ivf.nlist * NPROBE_FRACTION)))
     hnsw = getattr(faiss.downcast_index(index), "hnsw", None)
     if hnsw is not None:
         hnsw.efSearch = max(hnsw.efSearch, HNSW_EF_SEARCH)
