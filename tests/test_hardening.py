@@ -274,10 +274,6 @@ def test_nothing_indexable_is_an_error_naming_a_bad_file(tmp_path) -> None:
     assert not (tmp_path / "index").exists() or not versions(tmp_path / "index")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs indexing.py: name every skipped file in the SourceError when nothing was indexed",
-)
 def test_nothing_indexable_names_every_bad_file(tmp_path) -> None:
     src = tmp_path / "articles"
     src.mkdir()
@@ -297,7 +293,6 @@ def test_size_limit_refuses_before_reading(tmp_path) -> None:
     assert documents.MAX_FILE_MB == 10
 
 
-@pytest.mark.xfail(strict=True, reason="needs settings.py `max_file_mb` and indexing.py passing it to documents.load")
 def test_size_limit_is_a_setting(tmp_path) -> None:
     src = tmp_path / "articles"
     src.mkdir()
@@ -568,10 +563,6 @@ def test_rag_ask_answers_or_refuses_odd_questions(seeds, question, code, says) -
 
 
 @pytest.mark.model
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs generation.py: a prompt over the model's context window is a QuestionError, not llama's ValueError",
-)
 def test_question_with_too_many_tokens_is_a_clear_error(seeds) -> None:
     """Under 2,000 characters but ~5,800 model tokens: llama.cpp refuses the prompt."""
     result = run(["ask", STARLINK_Q + " " + "😀" * 1900, "--index", str(seeds.index_dir)])
@@ -611,7 +602,6 @@ def test_bad_gguf_is_one_line_naming_the_file_and_the_fix(seeds, tmp_path, kind)
 
 
 @pytest.mark.model
-@pytest.mark.xfail(strict=True, reason="needs settings.py: HF_HUB_DISABLE_PROGRESS_BARS=1 (transformers' loading bar)")
 def test_bad_gguf_error_is_the_only_thing_on_stderr(seeds, tmp_path) -> None:
     path = _bad_models(tmp_path)["wrong format"]
     result = run(["ask", STARLINK_Q, "--index", str(seeds.index_dir), "--model", str(path)])
@@ -619,9 +609,6 @@ def test_bad_gguf_error_is_the_only_thing_on_stderr(seeds, tmp_path) -> None:
 
 
 @pytest.mark.model
-@pytest.mark.xfail(
-    strict=True, reason="needs pipeline.py: check the GGUF path before retrieval, not only when generating"
-)
 def test_bad_gguf_is_reported_even_when_the_answer_abstains(seeds, tmp_path) -> None:
     path = _bad_models(tmp_path)["missing"]
     result = run(
@@ -630,7 +617,6 @@ def test_bad_gguf_is_reported_even_when_the_answer_abstains(seeds, tmp_path) -> 
     result.assert_clean_failure(str(path), "does not exist")
 
 
-@pytest.mark.xfail(strict=True, reason="needs embedding.py: an absolute path is a folder, never a hub name")
 def test_missing_embedding_model_folder_is_named() -> None:
     from rag.embedding import Embedder
     from rag.errors import ModelError
@@ -647,9 +633,6 @@ def test_missing_embedding_model_is_one_line(seeds) -> None:
 
 
 @pytest.mark.model
-@pytest.mark.xfail(
-    strict=True, reason="needs embedding.py: say the folder does not exist (not 'rebuild the index' nor a hub error)"
-)
 @pytest.mark.parametrize("command", ["ask", "index"])
 def test_missing_embedding_model_says_the_folder_is_missing(seeds, tmp_path, command) -> None:
     args = ["ask", STARLINK_Q] if command == "ask" else ["index", "--source", str(SEEDS)]

@@ -174,7 +174,6 @@ def test_rag_ui_gives_other_sites_no_access(ui_server) -> None:
         assert r.headers.get("access-control-allow-origin") in (None, ui_server.url), (path, r.headers)
 
 
-@pytest.mark.xfail(strict=True, reason="needs ui.py launch(): max_file_size (the app takes no uploads)")
 def test_rag_ui_takes_no_uploads(ui_server) -> None:
     """Gradio accepts anonymous uploads (even cross-origin) into /tmp/gradio; this app has no use for them."""
     import httpx
@@ -188,7 +187,6 @@ def test_rag_ui_takes_no_uploads(ui_server) -> None:
     assert r.status_code in (400, 403, 413), (r.status_code, r.text[:200])
 
 
-@pytest.mark.xfail(strict=True, reason="needs ui.py launch(): TrustedHostMiddleware (DNS rebinding)")
 def test_rag_ui_refuses_foreign_host_names(ui_server) -> None:
     """A site that rebinds its name to 127.0.0.1 reaches the app as same-origin unless Host is checked."""
     import httpx
@@ -214,7 +212,6 @@ def test_rag_ui_api_errors_are_messages(ui_server) -> None:
     assert ui_server.proc.poll() is None
 
 
-@pytest.mark.xfail(strict=True, reason="needs ui.py ask(): gr.Error(str(exc), print_exception=False)")
 def test_rag_ui_api_errors_print_no_traceback_on_the_console(ui_server) -> None:
     _ask_error(ui_server.url, "   ")
     time.sleep(0.5)
@@ -251,7 +248,6 @@ def test_ui_defaults_to_loopback_and_never_shares(monkeypatch) -> None:
     assert called == {"host": "127.0.0.1", "port": 7860}
 
 
-@pytest.mark.xfail(strict=True, reason="needs ui.py launch(): state_session_capacity (Gradio keeps 10,000 by default)")
 def test_ui_keeps_a_bounded_number_of_sessions(monkeypatch) -> None:
     """Gradio keeps per-session state for every client until 10,000 sessions: measured ~50 KB each here."""
     assert _launch_kwargs(monkeypatch).get("state_session_capacity", 10_000) <= 1_000
