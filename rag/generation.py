@@ -12,6 +12,8 @@ the answering pipeline and citations do.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import importlib.util
 import os
 import threading
@@ -97,6 +99,15 @@ class LlamaGenerator:
 
 _models: dict[tuple[str, int, int], LlamaGenerator] = {}
 _models_lock = threading.Lock()
+
+
+@atexit.register
+def _close_models() -> None:
+    # Free llama.cpp models before interpreter teardown; freed later, their destructor fails noisily.
+    for model in list(_models.values()):
+        with contextlib.suppress(Exception):  # best effort at exit
+            model._llm.close()
+    _models.clear()
 
 
 def get_generator(model: str = "", n_ctx: int = 2048, n_threads: int = 0) -> LlamaGenerator:
