@@ -72,7 +72,14 @@ def main() -> None:
     if with_fp32:
         fp32_s = rag_index(source, work / "index_fp32", {"RAG_EMBED_DTYPE": "float32", "RAG_EMBED_WORKERS": "1"})
         fp32_ndcg = ndcg(beir, work, work / "index_fp32", {"RAG_EMBED_DTYPE": "float32"})
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "?",
+    )
     report = f"""# Build speed on SciFact ({n} abstracts)
 
 Machine: {cpu}, {os.cpu_count()} cores, Python {platform.python_version()}; load average before the
