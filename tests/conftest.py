@@ -7,6 +7,7 @@ tested in milliseconds; tests marked `model` use the real bundled models.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from pathlib import Path
 
@@ -15,6 +16,8 @@ import pytest
 
 from rag.settings import Settings
 
+# Gradio must not try to reach the network from tests.
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
 _WORD = re.compile(r"\w+")

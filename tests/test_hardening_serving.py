@@ -36,17 +36,8 @@ from rag.results import Answer, Citation
 from rag.settings import Settings
 from rag.store import live_version
 
-from .conftest import FakeEmbedder
+from .conftest import REPO, SEEDS, FakeEmbedder
 
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-# Gradio's queue trips pandas' own deprecation warnings; nothing to do with this code.
-pytestmark = [
-    pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
-    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
-]
-
-REPO = Path(__file__).resolve().parent.parent
-SEEDS = REPO / "seeds"
 RAG_BIN = Path(sys.executable).with_name("rag")
 CONCURRENT = 20
 

@@ -22,15 +22,8 @@ import rag
 from rag import ui
 from rag.settings import Settings
 
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-# Gradio's queue trips pandas' own deprecation warnings; nothing to do with this code.
-pytestmark = [
-    pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
-    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
-]
+from .conftest import REPO, SEEDS
 
-REPO = Path(__file__).resolve().parent.parent
-SEEDS = REPO / "seeds"
 SHOTS = REPO / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
