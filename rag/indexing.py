@@ -139,8 +139,8 @@ def build_index(
             records.extend(old.chunks(rows))
             if rows:
                 vectors.append(np.asarray(old_vectors[rows]))
-            for i, rec in enumerate(old.all_chunks()):
-                reuse.setdefault(rec.hash, i)
+            for i, digest in enumerate(old.chunk_hashes()):
+                reuse.setdefault(digest, i)
         fresh: list[ChunkRecord] = []
         for sid in sorted(added + changed):
             fresh.extend(chunk_document(docs[sid], settings, embedder))

@@ -24,11 +24,11 @@ from .indexing import index_config
 from .results import Answer, Citation, Hit, IndexStats
 from .retrieval import Retriever
 from .settings import Settings
-from .store import CURRENT, open_store
+from .store import CURRENT, Store, open_store
 
 _lock = threading.Lock()
 _embedders: dict[tuple[str, str], Embedder] = {}
-_retrievers: dict[tuple[str, str], Retriever] = {}
+_stores: dict[tuple[str, str, str], Store] = {}
 
 
 def _settings(settings: Settings | None, **overrides: object) -> Settings:
@@ -47,26 +47,31 @@ def get_embedder(settings: Settings) -> Embedder:
 
 
 def get_retriever(settings: Settings) -> Retriever:
-    """The retriever for the live version of settings.index_dir, loaded once per version."""
+    """A retriever over the live version of settings.index_dir.
+
+    The loaded index is shared by every caller with the same embedder and
+    chunking, whatever their k or model, and reloaded only when a build has
+    switched versions; the Retriever itself is a cheap wrapper.
+    """
     index_dir = Path(settings.index_dir)
     try:
         version = (index_dir / CURRENT).read_text()
     except OSError:
         version = ""
-    key = (str(index_dir.resolve()), version)
-    with _lock:
-        cached = _retrievers.get(key)
-    if cached is not None and cached.settings == settings:
-        return cached
     embedder = get_embedder(settings)
-    store = open_store(index_dir, index_config(settings, embedder))
-    _single_threaded_search()
-    retriever = Retriever(store, embedder, settings)
+    config = index_config(settings, embedder)
+    folder = str(index_dir.resolve())
+    key = (folder, version, repr(config))
     with _lock:
-        for old in [k for k in _retrievers if k[0] == key[0]]:
-            del _retrievers[old]
-        _retrievers[key] = retriever
-    return retriever
+        store = _stores.get(key)
+    if store is None:
+        store = open_store(index_dir, config)
+        _single_threaded_search()
+        with _lock:
+            for old in [k for k in _stores if k[0] == folder]:
+                del _stores[old]
+            _stores[key] = store
+    return Retriever(store, embedder, settings)
 
 
 def _single_threaded_search() -> None:

@@ -400,6 +400,11 @@ class Store:
             out.setdefault(sid, []).append(row)
         return out
 
+    def chunk_hashes(self) -> list[str]:
+        """The content hash of every chunk, by row (no texts loaded)."""
+        with self._lock:
+            return [r[0] for r in self._db.execute("SELECT hash FROM chunks ORDER BY row")]
+
     def all_chunks(self) -> list[ChunkRecord]:
         with self._lock:
             found = self._db.execute(

@@ -82,9 +82,9 @@ def fake_embedder(monkeypatch) -> FakeEmbedder:
 
     emb = FakeEmbedder()
     monkeypatch.setattr(rag.pipeline, "get_embedder", lambda settings: emb)
-    rag.pipeline._retrievers.clear()
+    rag.pipeline._stores.clear()
     yield emb
-    rag.pipeline._retrievers.clear()
+    rag.pipeline._stores.clear()
 
 
 ARTICLES = {

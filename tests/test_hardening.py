@@ -417,7 +417,7 @@ def test_damaged_index_is_detected_and_rebuild_fixes_it(tmp_path, fake_seeds_ind
     assert line.endswith(".")
     fixed = run(["index", "--rebuild", "--source", str(SEEDS), "--index", str(index_dir)], fake=True)
     assert fixed.code == 0, fixed
-    pipeline._retrievers.clear()
+    pipeline._stores.clear()
     assert rag.search("Starlink", settings=Settings(index_dir=index_dir))[0].source_id == STARLINK_SOURCE
 
 
@@ -443,7 +443,7 @@ def test_damaged_vectors_stop_an_update_with_the_fix_or_are_rebuilt(tmp_path) ->
 
 
 def _search_ids(index_dir: Path, queries: tuple[str, ...]) -> list[list[tuple[str, float]]]:
-    pipeline._retrievers.clear()  # read the index from disk again, not from this process's cache
+    pipeline._stores.clear()  # read the index from disk again, not from this process's cache
     s = Settings(index_dir=index_dir)
     return [[(h.chunk_id, round(h.score, 6)) for h in rag.search(q, k=5, settings=s)] for q in queries]
 
@@ -503,7 +503,7 @@ def test_second_build_at_once_is_refused_and_the_index_stays_whole(tmp_path, fak
     assert first.returncode == 0 and b"5 added" in out, err
     assert len(versions(index_dir)) == 1
     assert len(open_store(index_dir).source_ids()) == 9
-    pipeline._retrievers.clear()
+    pipeline._stores.clear()
     hits = rag.search("Starlink satellite internet", k=10, settings=Settings(index_dir=index_dir))
     store = open_store(index_dir)
     assert len(hits) == 10 and all(store.source(h.source_id).text[h.start : h.end] == h.text for h in hits)
@@ -668,7 +668,7 @@ def test_real_build_killed_while_embedding_leaves_the_previous_index(seeds, tmp_
     shutil.copytree(seeds.index_dir, index_dir)
     settings = seeds.replace(index_dir=index_dir)
     queries = (STARLINK_Q, "When is the Hayek medal ceremony?", "lithium")
-    pipeline._retrievers.clear()
+    pipeline._stores.clear()
     before = [[(h.chunk_id, h.score) for h in rag.search(q, k=5, settings=settings)] for q in queries]
     live_before = live_version(index_dir)[0].name
     src = tmp_path / "articles"
@@ -696,7 +696,7 @@ def test_real_build_killed_while_embedding_leaves_the_previous_index(seeds, tmp_
             build.wait()
     assert build.returncode == -signal.SIGKILL
     assert live_version(index_dir)[0].name == live_before
-    pipeline._retrievers.clear()
+    pipeline._stores.clear()
     after = [[(h.chunk_id, h.score) for h in rag.search(q, k=5, settings=settings)] for q in queries]
     assert after == before
 
