@@ -287,7 +287,7 @@ def chunks_per_doc(docs: Sequence[tuple[str, str]]) -> float:
     from .settings import Settings
 
     settings = Settings.from_env()
-    embedder = Embedder(settings.embed_model, settings.embed_dtype, settings.embed_batch)
+    embedder = Embedder.from_settings(settings)
     total = 0
     with tempfile.TemporaryDirectory() as tmp:
         for name, text in docs:
@@ -383,11 +383,9 @@ def _build_child(args: dict) -> dict:
     settings = Settings.from_env().replace(
         source_dir=args["source"], index_dir=args["index"], index_factory=args.get("index_factory", "auto")
     )
-    # Built as `rag index` builds it (worker processes for large batches), and nothing
-    # loaded beforehand: model loading is part of the measured build.
-    embedder = (StubEmbedder if args["stub"] else Embedder)(
-        settings.embed_model, settings.embed_dtype, settings.embed_batch, settings.embed_workers
-    )
+    # Built as `rag index` builds it, with nothing loaded beforehand: model loading
+    # is part of the measured build.
+    embedder = (StubEmbedder if args["stub"] else Embedder).from_settings(settings)
     spent = {"seconds": 0.0, "texts": 0}
     inner = embedder.encode
 

@@ -175,29 +175,9 @@ class BM25:
 
     @classmethod
     def build(cls, texts: list[str], k1: float = 1.2, b: float = 0.75) -> BM25:
-        from scipy import sparse
-
-        vocab: dict[str, int] = {}
-        rows, cols, tfs = [], [], []
-        lengths = np.zeros(len(texts), dtype=np.float32)
-        for i, text in enumerate(texts):
-            counts = Counter(tokenize(text))
-            lengths[i] = sum(counts.values())
-            for term, tf in counts.items():
-                rows.append(i)
-                cols.append(vocab.setdefault(term, len(vocab)))
-                tfs.append(tf)
-        n = len(texts)
-        rows_a = np.asarray(rows, dtype=np.int64)
-        cols_a = np.asarray(cols, dtype=np.int64)
-        tf_a = np.asarray(tfs, dtype=np.float32)
-        df = np.bincount(cols_a, minlength=len(vocab)).astype(np.float32)
-        idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5))
-        avgdl = float(lengths.mean()) if n else 1.0
-        norm = k1 * (1.0 - b + b * lengths[rows_a] / max(avgdl, 1e-9))
-        weights = idf[cols_a] * tf_a * (k1 + 1.0) / (tf_a + norm)
-        matrix = sparse.csc_matrix((weights, (rows_a, cols_a)), shape=(n, len(vocab)), dtype=np.float32)
-        return cls(vocab, matrix, k1, b)
+        builder = BM25Builder(k1, b)
+        builder.add(texts)
+        return builder.finish()
 
     def scores(self, query: str) -> np.ndarray:
         ids = [self.vocab[t] for t in tokenize(query) if t in self.vocab]
@@ -234,3 +214,63 @@ class BM25:
         meta = json.loads((folder / "bm25_vocab.json").read_text(encoding="utf-8"))
         matrix = sparse.load_npz(folder / "bm25.npz").tocsc()
         return cls(meta["vocab"], matrix, meta["k1"], meta["b"])
+
+
+class BM25Builder:
+    """Builds a BM25 index batch by batch, holding term counts, not texts.
+
+    Per term occurrence it keeps 6 bytes (term id and count) until `finish()`
+    turns them into the weighted matrix that the index stores.
+    """
+
+    def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
+        self.k1, self.b = k1, b
+        self.vocab: dict[str, int] = {}
+        self._cols: list[np.ndarray] = []
+        self._tfs: list[np.ndarray] = []
+        self._nnz: list[np.ndarray] = []  # terms per row
+        self.rows = 0
+
+    def add(self, texts: list[str]) -> None:
+        cols: list[int] = []
+        tfs: list[int] = []
+        nnz = np.zeros(len(texts), dtype=np.int32)
+        for i, text in enumerate(texts):
+            counts = Counter(tokenize(text))
+            nnz[i] = len(counts)
+            for term, tf in counts.items():
+                cols.append(self.vocab.setdefault(term, len(self.vocab)))
+                tfs.append(min(tf, 65535))
+        self._cols.append(np.asarray(cols, dtype=np.int32))
+        self._tfs.append(np.asarray(tfs, dtype=np.uint16))
+        self._nnz.append(nnz)
+        self.rows += len(texts)
+
+    def truncate(self, rows: int) -> None:
+        """Forget every row from `rows` on (a document that failed part-way)."""
+        if rows >= self.rows:
+            return
+        nnz = np.concatenate(self._nnz)[:rows] if self._nnz else np.zeros(0, np.int32)
+        keep = int(nnz.sum())
+        self._cols = [np.concatenate(self._cols)[:keep]]
+        self._tfs = [np.concatenate(self._tfs)[:keep]]
+        self._nnz = [nnz]
+        self.rows = rows
+
+    def finish(self) -> BM25:
+        from scipy import sparse
+
+        k1, b, n = self.k1, self.b, self.rows
+        cols = np.concatenate(self._cols) if self._cols else np.zeros(0, np.int32)
+        tf = np.concatenate(self._tfs).astype(np.float32) if self._tfs else np.zeros(0, np.float32)
+        nnz = np.concatenate(self._nnz) if self._nnz else np.zeros(0, np.int32)
+        self._cols, self._tfs, self._nnz = [], [], []
+        rows = np.repeat(np.arange(n, dtype=np.int32), nnz)
+        lengths = np.bincount(rows, weights=tf, minlength=n).astype(np.float32)
+        df = np.bincount(cols, minlength=len(self.vocab)).astype(np.float32)
+        idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        avgdl = float(lengths.mean()) if n else 1.0
+        norm = k1 * (1.0 - b + b * lengths[rows] / max(avgdl, 1e-9))
+        weights = idf[cols] * tf * (k1 + 1.0) / (tf + norm)
+        matrix = sparse.csc_matrix((weights, (rows, cols)), shape=(n, len(self.vocab)), dtype=np.float32)
+        return BM25(self.vocab, matrix, k1, b)

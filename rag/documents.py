@@ -4,7 +4,12 @@ Covers: walking the folder (recursively, without following symlink loops),
 turning `.txt`/`.md`/`.html`/`.htm`/`.pdf` into plain text (detecting the
 encoding of text files; HTML through trafilatura, PDF through pypdf), the
 source ID of a file (its relative path without extension, `/`-separated), its
-title (first non-empty line, or the HTML title) and a content hash.
+title (first non-empty line, or the HTML title) and a content hash (SHA-256 of
+the file's bytes, so a build can tell what changed without parsing anything).
+
+Text files over STREAM_BYTES are never held whole: `Document.blocks()` reads
+and decodes them 1 MiB at a time. HTML and PDF are parsed whole, so files of
+those kinds over the size limit are skipped with a reason.
 
 Does not chunk, embed or store anything. A file that cannot be read is
 returned as a `Skipped` with the reason, never raised, so one bad file cannot
@@ -13,12 +18,13 @@ stop a build.
 
 from __future__ import annotations
 
+import codecs
 import errno
 import hashlib
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import SourceError
@@ -28,18 +34,32 @@ HTML_SUFFIXES = {".html", ".htm"}
 PDF_SUFFIXES = {".pdf"}
 SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
 MAX_TITLE_CHARS = 300
-# Files larger than this are skipped with a reason, not read: 10 MB of text is ~13,000
-# chunks, about 25 minutes of embedding on 2 CPU cores. Settings.max_file_mb overrides it.
+# HTML and PDF files larger than this are skipped with a reason: they are parsed
+# whole. Settings.max_file_mb overrides it. Text files have no limit: they stream.
 MAX_FILE_MB = 10.0
+# Text files larger than this are read block by block instead of whole.
+STREAM_BYTES = 4 * 2**20
+BLOCK_BYTES = 2**20
 
 
 @dataclass(frozen=True)
 class Document:
+    """One readable article. `text` is None for a streamed file: read it with `blocks()`."""
+
     source_id: str
     path: str
     title: str
-    text: str
+    text: str | None
     content_hash: str
+    file: Path | None = field(default=None, repr=False, compare=False)
+    encoding: str = "utf-8"
+
+    def blocks(self) -> Iterator[str]:
+        """The text in order, as one block or (streamed files) ~1 MiB blocks."""
+        if self.text is not None:
+            yield self.text
+            return
+        yield from _stream_text(self.file, self.encoding)
 
 
 @dataclass(frozen=True)
@@ -146,25 +166,52 @@ def _printable_name(name: str) -> str:
     return os.fsencode(name).decode("utf-8", errors="backslashreplace")
 
 
-def load(source_id: str, path: Path, root: Path, max_mb: float = MAX_FILE_MB) -> Document:
-    """Read one file into a Document; raises UnreadableFile with the reason."""
+def file_hash(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in blocks; raises UnreadableFile."""
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            while block := fh.read(BLOCK_BYTES):
+                h.update(block)
+    except FileNotFoundError:
+        raise UnreadableFile("file disappeared while reading") from None
+    except OSError as exc:
+        raise UnreadableFile(f"cannot read: {exc.strerror or exc}") from None
+    return h.hexdigest()
+
+
+def load(
+    source_id: str, path: Path, root: Path, max_mb: float = MAX_FILE_MB, content_hash: str | None = None
+) -> Document:
+    """Open one file as a Document; raises UnreadableFile with the reason.
+
+    Large text files are only sniffed here (encoding, title); their text is read
+    by `Document.blocks()`.
+    """
+    rel = path.relative_to(root).as_posix()
+    try:
+        big = path.suffix.lower() in TEXT_SUFFIXES and path.stat().st_size > STREAM_BYTES
+    except FileNotFoundError:
+        raise UnreadableFile("file disappeared while reading") from None
+    except OSError as exc:
+        raise UnreadableFile(f"cannot read: {exc.strerror or exc}") from None
+    if big:
+        encoding, title = _sniff(path)
+        digest = content_hash or file_hash(path)
+        return Document(source_id, rel, title, None, digest, file=path, encoding=encoding)
     text, title = read_text(path, max_mb)
-    return Document(
-        source_id=source_id,
-        path=path.relative_to(root).as_posix(),
-        title=title,
-        text=text,
-        content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
-    )
+    return Document(source_id, rel, title, text, content_hash or file_hash(path))
 
 
 def read_text(path: Path, max_mb: float = MAX_FILE_MB) -> tuple[str, str]:
     """Return (text, title) of a file, or raise UnreadableFile.
 
-    A file over `max_mb` megabytes (0: no limit) is refused before it is read.
+    An HTML or PDF file over `max_mb` megabytes (0: no limit) is refused before
+    it is read (they are parsed whole); text files are read whatever their size.
     """
     suffix = path.suffix.lower()
-    limit = int(max_mb * 1024 * 1024) if max_mb and max_mb > 0 else None
+    limited = max_mb and max_mb > 0 and suffix not in TEXT_SUFFIXES
+    limit = int(max_mb * 1024 * 1024) if limited else None
     try:
         size = path.stat().st_size
         if limit is not None and size > limit:
@@ -192,7 +239,74 @@ def read_text(path: Path, max_mb: float = MAX_FILE_MB) -> tuple[str, str]:
 
 
 def _too_large(size: int, max_mb: float) -> str:
-    return f"too large: {size / 2**20:,.1f} MB > {max_mb:g} MB limit; raise RAG_MAX_FILE_MB to index it"
+    return (
+        f"too large: {size / 2**20:,.1f} MB > {max_mb:g} MB limit for HTML and PDF, which are parsed whole; "
+        "raise RAG_MAX_FILE_MB to index it"
+    )
+
+
+def _sniff(path: Path) -> tuple[str, str]:
+    """(encoding, title) of a large text file, from its first block."""
+    try:
+        with open(path, "rb") as fh:
+            sample = fh.read(BLOCK_BYTES)
+    except FileNotFoundError:
+        raise UnreadableFile("file disappeared while reading") from None
+    except OSError as exc:
+        raise UnreadableFile(f"cannot read: {exc.strerror or exc}") from None
+    if not sample.strip():
+        raise UnreadableFile("no text in its first MiB")
+    if sample.startswith(b"\xef\xbb\xbf"):
+        encoding = "utf-8-sig"
+    elif sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    else:
+        try:
+            # final=False: the sample may end inside a character.
+            text = codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+            encoding = "utf-8" if "\x00" not in text else ""
+        except UnicodeDecodeError:
+            encoding = ""
+        if not encoding:
+            if _western(sample) is not None:
+                encoding = "cp1252"
+            else:
+                from charset_normalizer import from_bytes
+
+                best = from_bytes(sample).best()
+                if best is None:
+                    raise UnreadableFile("binary data, not text (no encoding fits)")
+                encoding = best.encoding
+    first = codecs.getincrementaldecoder(encoding)(errors="replace").decode(sample, final=False)
+    if _looks_binary(first):
+        raise UnreadableFile("binary data, not text (no encoding fits)")
+    return encoding, first_line(normalise(first))
+
+
+def _stream_text(path: Path | None, encoding: str) -> Iterator[str]:
+    """Decode and normalise a file block by block (a CR at a block's end waits for the next)."""
+    if path is None:
+        return
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    carry, first = "", True
+    try:
+        with open(path, "rb") as fh:
+            while True:
+                data = fh.read(BLOCK_BYTES)
+                text = carry + decoder.decode(data, final=not data)
+                carry = ""
+                if data and text.endswith("\r"):
+                    text, carry = text[:-1], "\r"
+                text = normalise(text) if first else text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+                first = False
+                if text:
+                    yield text
+                if not data:
+                    return
+    except FileNotFoundError:
+        raise UnreadableFile("file disappeared while reading") from None
+    except OSError as exc:
+        raise UnreadableFile(f"cannot read: {exc.strerror or exc}") from None
 
 
 def decode(data: bytes) -> str:

@@ -27,7 +27,7 @@ from .settings import Settings
 from .store import CURRENT, Store, open_store
 
 _lock = threading.Lock()
-_embedders: dict[tuple[str, str], Embedder] = {}
+_embedders: dict[tuple[str, str, str], Embedder] = {}
 _stores: dict[tuple[str, str, str], Store] = {}
 
 
@@ -37,12 +37,10 @@ def _settings(settings: Settings | None, **overrides: object) -> Settings:
 
 
 def get_embedder(settings: Settings) -> Embedder:
-    key = (settings.embed_model, settings.embed_dtype)
+    key = (settings.embed_model, settings.embed_dtype, settings.embed_backend)
     with _lock:
         if key not in _embedders:
-            _embedders[key] = Embedder(
-                settings.embed_model, settings.embed_dtype, settings.embed_batch, settings.embed_workers
-            )
+            _embedders[key] = Embedder.from_settings(settings)
         return _embedders[key]
 
 

@@ -8,12 +8,15 @@ Layout of an index folder:
       v-<time>-<id>/     one complete version:
         manifest.json    format, embedder and dimension, chunking, per-source hashes, file sizes
         chunks.sqlite    chunk table (text, source ID, offsets, title, hash) and source texts
+                         (in parts of at most ~1 MiB, so a large file is never one value)
         vectors.npy      float16 chunk vectors, row i = chunk row i (kept so updates never re-embed)
         dense.faiss      FAISS index over those vectors (inner product on normalised vectors)
         bm25.npz, bm25_vocab.json   BM25 matrix and vocabulary
 
-A build writes a new version beside the old one and switches `CURRENT` with
-one atomic rename, so a build killed at any moment leaves the previous version
+A build writes a new version beside the old one (`VersionWriter`, batch by
+batch: texts go to SQLite and vectors to disk as they come, so memory holds a
+batch, the BM25 term counts and, at the end, the FAISS index) and switches
+`CURRENT` with one atomic rename, so a build killed at any moment leaves the previous version
 live. Loading checks the manifest hash, the format, the file sizes and the
 configuration, and says which command fixes a problem.
 
@@ -22,6 +25,7 @@ Does not decide what goes in a version (indexing does) nor rank (retrieval).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -37,10 +41,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .bm25 import BM25
+from .bm25 import BM25, BM25Builder
 from .errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexNotFoundError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CURRENT = "CURRENT"
 LOCK = ".lock"
 DATA_FILES = ("chunks.sqlite", "vectors.npy", "dense.faiss", "bm25.npz", "bm25_vocab.json")
@@ -65,6 +69,16 @@ class SourceRecord:
     title: str
     hash: str
     text: str
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """A source without its text (the text is written in parts as it is read)."""
+
+    source_id: str
+    path: str
+    title: str
+    hash: str
 
 
 def chunk_hash(title: str, text: str) -> str:
@@ -112,6 +126,133 @@ class BuildLock:
 # ---------------------------------------------------------------- writing
 
 
+SCHEMA = """
+PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;
+CREATE TABLE chunks (row INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE, source_id TEXT,
+                     start INTEGER, end INTEGER, title TEXT, text TEXT, hash TEXT);
+CREATE INDEX chunks_source ON chunks(source_id);
+CREATE TABLE sources (source_id TEXT PRIMARY KEY, path TEXT, title TEXT, hash TEXT);
+CREATE TABLE source_parts (source_id TEXT, start INTEGER, text TEXT, PRIMARY KEY (source_id, start));
+"""
+# Vectors are copied and added to FAISS this many rows at a time.
+VECTOR_BLOCK = 16_384
+
+
+class VersionWriter:
+    """Writes one new index version batch by batch and makes it live on `commit()`.
+
+    Use as a context manager: leaving it without a commit (an error, Ctrl-C)
+    deletes the half-written folder; the live version is never touched.
+    """
+
+    def __init__(self, index_dir: Path, dimension: int | None = None) -> None:
+        self.index_dir = Path(index_dir)
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        self.tmp = self.index_dir / f".tmp-{uuid.uuid4().hex[:8]}"
+        self.tmp.mkdir()
+        self.db = sqlite3.connect(self.tmp / "chunks.sqlite")
+        self.db.executescript(SCHEMA)
+        self._raw = open(self.tmp / "vectors.f16", "wb")  # noqa: SIM115 - closed in commit/abort
+        self.dimension = dimension
+        self.bm25 = BM25Builder()
+        self.count = 0
+
+    def __enter__(self) -> VersionWriter:
+        return self
+
+    def __exit__(self, exc_type, *exc: object) -> None:
+        if self.tmp.exists() and not getattr(self, "committed", False):
+            self.abort()
+
+    def add_chunks(self, chunks: Sequence[ChunkRecord], vectors: np.ndarray) -> None:
+        if len(chunks) != len(vectors):
+            raise ValueError("one vector per chunk")
+        if not len(chunks):
+            return
+        vectors = np.ascontiguousarray(vectors, dtype=np.float16)
+        if self.dimension is None:
+            self.dimension = int(vectors.shape[1])
+        self.db.executemany(
+            "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?)",
+            (
+                (self.count + i, c.chunk_id, c.source_id, c.start, c.end, c.title, c.text, c.hash)
+                for i, c in enumerate(chunks)
+            ),
+        )
+        self._raw.write(vectors.tobytes())
+        self.bm25.add([f"{c.title}\n{c.text}" for c in chunks])
+        self.count += len(chunks)
+
+    def truncate(self, count: int) -> None:
+        """Drop the chunks from row `count` on (a file that failed part-way through)."""
+        self.db.execute("DELETE FROM chunks WHERE row >= ?", (count,))
+        self._raw.flush()
+        self._raw.truncate(count * 2 * (self.dimension or 0))
+        self._raw.seek(0, os.SEEK_END)
+        self.bm25.truncate(count)
+        self.count = count
+
+    def add_source(self, info: SourceInfo) -> None:
+        self.db.execute("INSERT INTO sources VALUES (?,?,?,?)", (info.source_id, info.path, info.title, info.hash))
+
+    def add_source_part(self, source_id: str, start: int, text: str) -> None:
+        self.db.execute("INSERT INTO source_parts VALUES (?,?,?)", (source_id, start, text))
+
+    def drop_source(self, source_id: str) -> None:
+        self.db.execute("DELETE FROM sources WHERE source_id = ?", (source_id,))
+        self.db.execute("DELETE FROM source_parts WHERE source_id = ?", (source_id,))
+
+    def copy_sources(self, old: Store, source_ids: Iterable[str]) -> None:
+        """Copy sources and their texts from a live version, inside SQLite."""
+        self.db.execute("CREATE TEMP TABLE keep (source_id TEXT PRIMARY KEY)")
+        self.db.executemany("INSERT INTO keep VALUES (?)", ((sid,) for sid in source_ids))
+        self.db.execute("ATTACH DATABASE ? AS old", (f"file:{old.folder / 'chunks.sqlite'}?mode=ro",))
+        self.db.execute("INSERT INTO sources SELECT * FROM old.sources WHERE source_id IN (SELECT source_id FROM keep)")
+        self.db.execute(
+            "INSERT INTO source_parts SELECT * FROM old.source_parts WHERE source_id IN (SELECT source_id FROM keep)"
+        )
+        self.db.commit()
+        self.db.execute("DETACH DATABASE old")
+        self.db.execute("DROP TABLE keep")
+
+    def commit(self, manifest: dict, index_factory: str = "Flat") -> Path:
+        """Finish the files, write the manifest and switch CURRENT to this version."""
+        import faiss
+
+        tmp, n, dim = self.tmp, self.count, self.dimension or 1
+        self.db.commit()
+        self.db.close()
+        self._raw.close()
+        write_npy(tmp / "vectors.npy", tmp / "vectors.f16", n, dim)
+        (tmp / "vectors.f16").unlink()
+        faiss.write_index(build_dense(VectorFile(tmp / "vectors.npy"), index_factory), str(tmp / "dense.faiss"))
+        self.bm25.finish().save(tmp)
+        manifest = dict(manifest, format=FORMAT_VERSION, count=n, index_factory=index_factory, embed_dim=dim)
+        manifest["files"] = {name: (tmp / name).stat().st_size for name in DATA_FILES}
+        manifest["crc32"] = {name: file_crc32(tmp / name) for name in DATA_FILES}
+        body = json.dumps(manifest, indent=1, sort_keys=True).encode()
+        (tmp / "manifest.json").write_bytes(body)
+        _fsync_tree(tmp)
+        name = f"v-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        final = self.index_dir / name
+        os.rename(tmp, final)
+        self.committed = True
+        pointer = self.index_dir / f"{CURRENT}.tmp"
+        pointer.write_text(f"{name} {hashlib.sha256(body).hexdigest()}\n")
+        _fsync_file(pointer)
+        os.replace(pointer, self.index_dir / CURRENT)
+        _fsync_dir(self.index_dir)
+        remove_stale_versions(self.index_dir, keep=name)
+        return final
+
+    def abort(self) -> None:
+        with contextlib.suppress(Exception):
+            self.db.close()
+        with contextlib.suppress(Exception):
+            self._raw.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
 def write_version(
     index_dir: Path,
     manifest: dict,
@@ -120,39 +261,76 @@ def write_version(
     vectors: np.ndarray,
     index_factory: str = "Flat",
 ) -> Path:
-    """Write a complete new version and make it live; returns its folder."""
-    import faiss
+    """Write a complete new version from in-memory parts and make it live (small indexes, tests)."""
+    with VersionWriter(index_dir, int(vectors.shape[1]) if vectors.ndim == 2 else None) as writer:
+        writer.add_chunks(chunks, vectors)
+        for src in sources:
+            writer.add_source(SourceInfo(src.source_id, src.path, src.title, src.hash))
+            writer.add_source_part(src.source_id, 0, src.text)
+        return writer.commit(manifest, index_factory)
 
-    index_dir = Path(index_dir)
-    index_dir.mkdir(parents=True, exist_ok=True)
-    tmp = index_dir / f".tmp-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir()
-    try:
-        _write_sqlite(tmp / "chunks.sqlite", chunks, sources)
-        vectors = np.ascontiguousarray(vectors, dtype=np.float16)
-        np.save(tmp / "vectors.npy", vectors)
-        dense = build_dense(vectors.astype(np.float32), index_factory)
-        faiss.write_index(dense, str(tmp / "dense.faiss"))
-        BM25.build([f"{c.title}\n{c.text}" for c in chunks]).save(tmp)
-        manifest = dict(manifest, format=FORMAT_VERSION, count=len(chunks), index_factory=index_factory)
-        manifest["files"] = {name: (tmp / name).stat().st_size for name in DATA_FILES}
-        manifest["crc32"] = {name: file_crc32(tmp / name) for name in DATA_FILES}
-        body = json.dumps(manifest, indent=1, sort_keys=True).encode()
-        (tmp / "manifest.json").write_bytes(body)
-        _fsync_tree(tmp)
-        name = f"v-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
-        final = index_dir / name
-        os.rename(tmp, final)
-        pointer = index_dir / f"{CURRENT}.tmp"
-        pointer.write_text(f"{name} {hashlib.sha256(body).hexdigest()}\n")
-        _fsync_file(pointer)
-        os.replace(pointer, index_dir / CURRENT)
-        _fsync_dir(index_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    remove_stale_versions(index_dir, keep=name)
-    return final
+
+class VectorFile:
+    """The rows of a float16 `.npy` file, read block by block with plain reads.
+
+    Unlike a memory map, the rows read are not counted in the process's resident
+    memory once used, so a build's peak memory reflects what it holds. Supports
+    `len()`, `.shape`, slices and sorted or unsorted arrays of row numbers.
+    """
+
+    ndim = 2
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        with open(self.path, "rb") as fh:
+            fmt = np.lib.format
+            read = fmt.read_array_header_1_0 if fmt.read_magic(fh) == (1, 0) else fmt.read_array_header_2_0
+            shape, fortran, dtype = read(fh)
+            self.offset = fh.tell()
+        if len(shape) != 2 or fortran or dtype != np.float16:
+            raise ValueError(f"expected a C-ordered float16 matrix, found {dtype} {shape}")
+        self.shape = (int(shape[0]), int(shape[1]))
+        if self.offset + self.shape[0] * self.shape[1] * 2 != self.path.stat().st_size:
+            raise ValueError("file size does not match its header")
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def rows(self, start: int, stop: int) -> np.ndarray:
+        start, stop = max(0, start), min(stop, len(self))
+        width = self.shape[1] * 2
+        with open(self.path, "rb") as fh:
+            fh.seek(self.offset + start * width)
+            data = fh.read(max(0, stop - start) * width)
+        return np.frombuffer(data, dtype=np.float16).reshape(-1, self.shape[1])
+
+    def __getitem__(self, key) -> np.ndarray:
+        if isinstance(key, slice):
+            start, stop, step = key.indices(len(self))
+            return self.rows(start, stop)[::step]
+        wanted = np.asarray(key, dtype=np.int64).reshape(-1)
+        out = np.empty((len(wanted), self.shape[1]), dtype=np.float16)
+        order = np.argsort(wanted, kind="stable")
+        i = 0
+        while i < len(order):
+            first = int(wanted[order[i]])
+            block = self.rows(first, first + VECTOR_BLOCK)
+            j = i
+            while j < len(order) and wanted[order[j]] < first + len(block):
+                out[order[j]] = block[wanted[order[j]] - first]
+                j += 1
+            if j == i:
+                raise IndexError(f"row {first} out of range")
+            i = j
+        return out
+
+
+def write_npy(path: Path, raw: Path, rows: int, dim: int) -> None:
+    """A float16 .npy file of shape (rows, dim) whose data are the bytes of `raw`."""
+    header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float16)), "fortran_order": False, "shape": (rows, dim)}
+    with open(path, "wb") as out, open(raw, "rb") as src:
+        np.lib.format.write_array_header_1_0(out, header)
+        shutil.copyfileobj(src, out, 1 << 20)
 
 
 # Exact search up to this many vectors, an IVF index above it. One exact query took
@@ -204,14 +382,27 @@ def build_dense(vectors: np.ndarray, index_factory: str = "Flat"):
     index = faiss.index_factory(dim, index_factory, faiss.METRIC_INNER_PRODUCT)
     if not index.is_trained and len(vectors):
         ivf = faiss.try_extract_index_ivf(index)
-        sample = vectors
+        pick = np.arange(len(vectors))
         if ivf is not None and len(vectors) > ivf.nlist * TRAIN_POINTS_PER_LIST:
             # A fixed seed keeps rebuilds of the same vectors identical.
-            pick = np.random.default_rng(0).choice(len(vectors), ivf.nlist * TRAIN_POINTS_PER_LIST, replace=False)
-            sample = vectors[np.sort(pick)]
-        index.train(sample)
-    if len(vectors):
-        index.add(vectors)
+            pick = np.sort(
+                np.random.default_rng(0).choice(len(vectors), ivf.nlist * TRAIN_POINTS_PER_LIST, replace=False)
+            )
+        index.train(np.asarray(vectors[pick], dtype=np.float32))
+    # In blocks: the vectors may be a float16 file on disk, larger than memory should hold twice.
+    flat = faiss.downcast_index(index)
+    if isinstance(flat, faiss.IndexFlat) and len(vectors):
+        # Sized once and filled in place: add() would grow the storage by doubling,
+        # briefly holding twice the index (+150 MB at 100k chunks).
+        n = len(vectors)
+        flat.codes.resize(n * dim * 4)
+        storage = faiss.rev_swig_ptr(flat.codes.data(), n * dim * 4).view(np.float32).reshape(n, dim)
+        for i in range(0, n, VECTOR_BLOCK):
+            storage[i : i + VECTOR_BLOCK] = vectors[i : i + VECTOR_BLOCK]
+        index.ntotal = n
+    else:
+        for i in range(0, len(vectors), VECTOR_BLOCK):
+            index.add(np.ascontiguousarray(vectors[i : i + VECTOR_BLOCK], dtype=np.float32))
     tune_search(index)
     return index
 
@@ -220,28 +411,6 @@ def remove_stale_versions(index_dir: Path, keep: str | None) -> None:
     for child in Path(index_dir).iterdir():
         if child.is_dir() and (child.name.startswith(".tmp-") or child.name.startswith("v-")) and child.name != keep:
             shutil.rmtree(child, ignore_errors=True)
-
-
-def _write_sqlite(path: Path, chunks: Sequence[ChunkRecord], sources: Iterable[SourceRecord]) -> None:
-    db = sqlite3.connect(path)
-    db.executescript(
-        """
-        PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;
-        CREATE TABLE chunks (row INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE, source_id TEXT,
-                             start INTEGER, end INTEGER, title TEXT, text TEXT, hash TEXT);
-        CREATE INDEX chunks_source ON chunks(source_id);
-        CREATE TABLE sources (source_id TEXT PRIMARY KEY, path TEXT, title TEXT, hash TEXT, text TEXT);
-        """
-    )
-    db.executemany(
-        "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?)",
-        ((i, c.chunk_id, c.source_id, c.start, c.end, c.title, c.text, c.hash) for i, c in enumerate(chunks)),
-    )
-    db.executemany(
-        "INSERT INTO sources VALUES (?,?,?,?,?)", ((s.source_id, s.path, s.title, s.hash, s.text) for s in sources)
-    )
-    db.commit()
-    db.close()
 
 
 def file_crc32(path: Path) -> str:
@@ -384,9 +553,14 @@ class Store:
     def source(self, source_id: str) -> SourceRecord | None:
         with self._lock:
             row = self._db.execute(
-                "SELECT source_id, path, title, hash, text FROM sources WHERE source_id = ?", (source_id,)
+                "SELECT source_id, path, title, hash FROM sources WHERE source_id = ?", (source_id,)
             ).fetchone()
-        return SourceRecord(*row) if row else None
+            if not row:
+                return None
+            parts = self._db.execute(
+                "SELECT text FROM source_parts WHERE source_id = ? ORDER BY start", (source_id,)
+            ).fetchall()
+        return SourceRecord(*row, "".join(p[0] for p in parts))
 
     def source_ids(self) -> list[str]:
         with self._lock:
@@ -413,18 +587,16 @@ class Store:
         return [ChunkRecord(*r) for r in found]
 
     def all_sources(self) -> Iterable[SourceRecord]:
-        with self._lock:
-            found = self._db.execute("SELECT source_id, path, title, hash, text FROM sources").fetchall()
-        return [SourceRecord(*r) for r in found]
+        return [s for sid in self.source_ids() if (s := self.source(sid)) is not None]
 
-    def vectors(self) -> np.ndarray:
+    def vectors(self) -> VectorFile:
         path = self.folder / "vectors.npy"
         verify_checksums(self.folder, self.manifest, ["vectors.npy"])
         try:
-            vectors = np.load(path, mmap_mode="r")
+            vectors = VectorFile(path)
         except (OSError, ValueError) as exc:
             raise IndexCorruptError(f"Cannot read {path}: {exc}. {REBUILD_HINT}.") from None
-        if vectors.ndim != 2 or vectors.shape[0] != len(self):
+        if vectors.shape[0] != len(self):
             raise IndexCorruptError(f"{path} does not hold one vector per chunk: {REBUILD_HINT}.")
         return vectors
 

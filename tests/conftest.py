@@ -37,6 +37,9 @@ class FakeEmbedder:
     def count_tokens(self, text: str) -> int:
         return len(text.split())
 
+    def count_tokens_many(self, texts: list[str]) -> list[int]:
+        return [self.count_tokens(t) for t in texts]
+
     def split_tokens(self, text: str, max_tokens: int) -> list[tuple[int, int]]:
         words = [m.span() for m in re.finditer(r"\S+", text)]
         pieces = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag.chunking import chunk, sentences
+from rag.chunking import chunk, chunk_stream, sentences
 
 from .conftest import FakeEmbedder
 
@@ -77,3 +77,42 @@ def test_real_tokenizer_counts_word_pieces() -> None:
     long = "internationalisation " * 300
     pieces = e.split_tokens(long.strip(), 100)
     assert all(e.count_tokens(long.strip()[a:b]) <= 100 for a, b in pieces)
+
+
+def _cuts(text: str, sizes: list[int]) -> list[str]:
+    out, i = [], 0
+    for n in sizes:
+        out.append(text[i : i + n])
+        i += n
+    return [*out, text[i:]]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    text=st.lists(texts, min_size=1, max_size=6).map("\n\n".join),
+    sizes=st.lists(st.integers(1, 400), max_size=12),
+    max_tokens=st.integers(8, 40),
+    overlap=st.integers(0, 10),
+    tail=st.integers(40, 300),
+)
+def test_streamed_chunks_keep_the_invariants(
+    text: str, sizes: list[int], max_tokens: int, overlap: int, tail: int
+) -> None:
+    """A text read in blocks, with a small window: offsets exact, within the window, nothing lost."""
+    chunks = list(chunk_stream(_cuts(text, sizes), max_tokens, overlap, emb.count_tokens, emb.split_tokens, tail=tail))
+    covered = [False] * len(text)
+    for c in chunks:
+        assert text[c.start : c.end] == c.text
+        assert emb.count_tokens(c.text) <= max_tokens
+        for i in range(c.start, c.end):
+            covered[i] = True
+    assert [ch for ch, cov in zip(text, covered, strict=True) if not cov and not ch.isspace()] == []
+    starts = [c.start for c in chunks]
+    assert starts == sorted(starts) and len(set(starts)) == len(starts)
+
+
+def test_streamed_chunks_equal_whole_text_chunks_on_prose() -> None:
+    text = " ".join(f"Sentence {i} says something about topic {i % 7}, at some length." for i in range(400))
+    whole = chunk(text, 30, 8, emb.count_tokens, emb.split_tokens)
+    streamed = list(chunk_stream(_cuts(text, [997] * 30), 30, 8, emb.count_tokens, emb.split_tokens, tail=1500))
+    assert streamed == whole

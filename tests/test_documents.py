@@ -93,3 +93,34 @@ def test_scan_counts_other_files_and_rejects_missing_folder(tmp_path, corpus) ->
     assert documents.scan(corpus).ignored == 1
     with pytest.raises(SourceError, match="does not exist"):
         documents.scan(tmp_path / "nope")
+
+
+def _small_blocks(monkeypatch) -> None:
+    """Stream every file over 1 KB, 64 bytes at a time, so small files exercise the large-file path."""
+    monkeypatch.setattr(documents, "STREAM_BYTES", 1024)
+    monkeypatch.setattr(documents, "BLOCK_BYTES", 64)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "cp1252"])
+def test_large_files_stream_in_blocks_and_decode_as_a_whole_read_would(tmp_path, monkeypatch, encoding) -> None:
+    _small_blocks(monkeypatch)
+    text = "Crónica de Córdoba\r\n\r\n" + "El señor Muñoz inauguró la estación; “café” — €5.\r\n" * 60
+    path = tmp_path / "big.txt"
+    path.write_bytes(text.encode(encoding))
+    doc = documents.load("big", path, tmp_path)
+    assert doc.text is None  # streamed: nothing held
+    blocks = list(doc.blocks())
+    assert len(blocks) > 10
+    assert "".join(blocks) == text.replace("\r\n", "\n")  # a CR at a block's end waits for its LF
+    assert doc.title == "Crónica de Córdoba"
+    assert doc.content_hash == documents.file_hash(path)
+
+
+def test_large_binary_file_is_refused_from_its_first_block(tmp_path, monkeypatch) -> None:
+    import random
+
+    _small_blocks(monkeypatch)
+    path = tmp_path / "noise.txt"
+    path.write_bytes(random.Random(3).randbytes(4096))
+    with pytest.raises(documents.UnreadableFile, match="binary data"):
+        documents.load("noise", path, tmp_path)

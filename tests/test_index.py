@@ -109,3 +109,53 @@ def test_hybrid_search_finds_exact_terms_dense_misses(settings, fake_embedder) -
     hits = rag.search("Hayek", k=2, settings=settings)
     assert hits[0].source_id == "summit"
     assert hits == sorted(hits, key=lambda h: -h.score)
+
+
+def test_large_file_is_indexed_from_blocks_with_exact_offsets(settings, fake_embedder, corpus, monkeypatch) -> None:
+    from rag import documents
+
+    monkeypatch.setattr(documents, "STREAM_BYTES", 2048)
+    monkeypatch.setattr(documents, "BLOCK_BYTES", 100)
+    monkeypatch.setattr("rag.chunking.STREAM_TAIL_CHARS", 300)
+    text = "Copper report\n\n" + "".join(
+        f"Mine {i} in Chile shipped {i * 7} tonnes of copper to China. " for i in range(400)
+    )
+    (corpus / "copper.txt").write_text(text)
+    stats = rag.build_index(settings=settings)
+    assert stats.added == 4
+    store = open_store(settings.index_dir)
+    assert store.source("copper").text == text
+    chunks = store.chunks(store.rows_of_sources()["copper"])
+    assert len(chunks) > 20
+    covered = set()
+    for c in chunks:
+        assert text[c.start : c.end] == c.text
+        covered.update(range(c.start, c.end))
+    assert all(i in covered for i, ch in enumerate(text) if not ch.isspace())
+    assert rag.search("Mine 377 shipped tonnes", k=1, settings=settings)[0].source_id == "copper"
+
+
+def test_a_file_failing_part_way_leaves_no_rows_behind(settings, fake_embedder, corpus, monkeypatch) -> None:
+    """A large file whose reading fails after some chunks were written is taken out whole."""
+    from rag import documents, indexing
+
+    monkeypatch.setattr(indexing, "EMBED_BATCH", 8)
+    real_blocks = documents.Document.blocks
+
+    def failing(self):
+        for i, block in enumerate(real_blocks(self)):
+            if self.source_id == "bad" and i == 3:
+                raise documents.UnreadableFile("cannot read: Input/output error")
+            yield block
+
+    monkeypatch.setattr(documents.Document, "blocks", failing)
+    monkeypatch.setattr(documents, "STREAM_BYTES", 2048)
+    monkeypatch.setattr(documents, "BLOCK_BYTES", 512)
+    monkeypatch.setattr("rag.chunking.STREAM_TAIL_CHARS", 300)
+    (corpus / "bad.txt").write_text("Bad\n\n" + "Zinc prices fell sharply in Peru this week. " * 200)
+    stats = rag.build_index(settings=settings)
+    assert stats.added == 3 and dict(stats.skipped_files)["bad.txt"] == "cannot read: Input/output error"
+    store = open_store(settings.index_dir)
+    assert "bad" not in store.source_ids() and "bad" not in store.rows_of_sources()
+    assert len(store) == store.dense.ntotal == store.bm25.matrix.shape[0] == len(store.chunk_hashes())
+    assert all(h.source_id != "bad" for h in rag.search("zinc prices Peru", k=10, settings=settings))

@@ -1,0 +1,192 @@
+"""Fast CPU encoding of mean-pooled sentence-transformers models with OpenVINO.
+
+Covers: deciding whether a model folder is one this path reproduces (a
+Transformer module, mean pooling, then optional normalisation: the bundled
+all-MiniLM-L6-v2 and most sentence-transformers models), converting it once
+to OpenVINO's format in a cache folder (`~/.cache/rag/openvino/`, or
+`$RAG_CACHE_DIR/openvino/`; the conversion needs torch, later runs do not
+import it), and encoding batches in bfloat16 with one inference stream per
+core. Measured here on SciFact abstracts: 3.7-4x the texts/s of a float32
+sentence-transformers pass and 1.4x torch in bfloat16, cosine to float32
+>= 0.99997.
+
+Does not: handle CLS or max pooling, prompts or other module stacks (the
+embedder uses torch for those), decide what to embed, or chunk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import threading
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+CONVERTER_VERSION = "1"
+
+
+def available() -> bool:
+    try:
+        import openvino  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def supported(location: Path) -> bool:
+    """True for a local sentence-transformers folder of Transformer + mean Pooling (+ Normalize)."""
+    location = Path(location)
+    try:
+        modules = json.loads((location / "modules.json").read_text())
+        kinds = [m["type"].rsplit(".", 1)[-1] for m in modules]
+        if kinds not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
+            return False
+        pooling_dir = next(m["path"] for m in modules if m["type"].endswith("Pooling"))
+        pooling = json.loads((location / pooling_dir / "config.json").read_text())
+    except (OSError, ValueError, KeyError, StopIteration):
+        return False
+    modes = {k for k, v in pooling.items() if k.startswith("pooling_mode") and v}
+    return modes == {"pooling_mode_mean_tokens"} and (location / "tokenizer.json").exists()
+
+
+def cache_root() -> Path:
+    if os.environ.get("RAG_CACHE_DIR"):
+        return Path(os.environ["RAG_CACHE_DIR"]).expanduser()
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rag"
+
+
+def _model_key(location: Path) -> str:
+    import openvino
+
+    h = hashlib.sha256(f"{CONVERTER_VERSION}\x00{openvino.__version__}\x00{location.resolve()}".encode())
+    for name in sorted(os.listdir(location)):
+        path = location / name
+        if path.is_file():
+            st = path.stat()
+            h.update(f"{name}\x00{st.st_size}\x00{st.st_mtime_ns}".encode())
+    return h.hexdigest()[:16]
+
+
+def converted_model(location: Path) -> Path:
+    """The OpenVINO model file for a sentence-transformers folder, converting it on first use."""
+    location = Path(location)
+    target = cache_root() / "openvino" / _model_key(location)
+    xml = target / "model.xml"
+    if xml.exists():
+        return xml
+    import openvino as ov
+    import torch
+    from transformers import AutoModel
+
+    model = AutoModel.from_pretrained(str(location), local_files_only=True).eval()
+    names = _input_names(model)
+    example = {n: torch.ones((2, 8), dtype=torch.long) for n in names}
+    if "token_type_ids" in example:
+        example["token_type_ids"] = torch.zeros((2, 8), dtype=torch.long)
+    with torch.inference_mode():
+        ov_model = ov.convert_model(model, example_input=example)
+    # Written beside the final folder and renamed, so a killed conversion leaves no half model.
+    tmp = target.parent / f".tmp-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir(parents=True)
+    try:
+        ov.save_model(ov_model, tmp / "model.xml", compress_to_fp16=False)
+        with contextlib.suppress(OSError):  # another process converted it first
+            os.rename(tmp, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return xml
+
+
+def _input_names(model) -> list[str]:
+    import inspect
+
+    params = inspect.signature(model.forward).parameters
+    return [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in params]
+
+
+class OVEncoder:
+    """Encodes texts into normalised, mean-pooled vectors with a compiled OpenVINO model."""
+
+    def __init__(self, location: Path, dtype: str = "bfloat16", streams: int = 1) -> None:
+        import openvino as ov
+        from tokenizers import Tokenizer
+
+        location = Path(location)
+        cfg = json.loads((location / "sentence_bert_config.json").read_text())
+        self.lowercase = bool(cfg.get("do_lower_case"))
+        self.streams = max(1, streams)
+        self.tokenizer = Tokenizer.from_file(str(location / "tokenizer.json"))
+        padding = self.tokenizer.padding or {}
+        self.tokenizer.enable_padding(pad_id=padding.get("pad_id", 0), pad_token=padding.get("pad_token", "[PAD]"))
+        self.tokenizer.enable_truncation(int(cfg.get("max_seq_length", 512)))
+        core = ov.Core()
+        model = core.read_model(converted_model(location))
+        self.inputs = {p.get_any_name() for p in model.inputs}
+        config = {
+            "INFERENCE_PRECISION_HINT": "bf16" if dtype == "bfloat16" else "f32",
+            "PERFORMANCE_HINT": "THROUGHPUT",
+            "NUM_STREAMS": str(self.streams),
+            "INFERENCE_NUM_THREADS": str(self.streams),
+        }
+        self.compiled = core.compile_model(model, "CPU", config)
+        self.dimension = int(self.compiled.output(0).get_partial_shape()[2].get_length())
+        self._request = self.compiled.create_infer_request()
+        self._lock = threading.Lock()
+
+    def _feed(self, texts: list[str]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        if self.lowercase:
+            texts = [t.lower() for t in texts]
+        enc = self.tokenizer.encode_batch(texts)
+        mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
+        feed = {"input_ids": np.array([e.ids for e in enc], dtype=np.int64), "attention_mask": mask}
+        if "token_type_ids" in self.inputs:
+            feed["token_type_ids"] = np.array([e.type_ids for e in enc], dtype=np.int64)
+        return {k: v for k, v in feed.items() if k in self.inputs}, mask
+
+    @staticmethod
+    def _pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        m = mask[..., None].astype(np.float32)
+        v = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
+        return (v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+    def encode(self, texts: list[str], batch_size: int = 16, progress: bool = False) -> np.ndarray:
+        if len(texts) <= batch_size:  # one query or a few: no queue
+            feed, mask = self._feed(texts)
+            with self._lock:
+                hidden = self._request.infer(feed)[0]
+                return self._pool(hidden, mask)
+        import openvino as ov
+        from tqdm import tqdm
+
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        # Similar lengths in one batch pad less.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        bar = tqdm(total=len(texts), unit="chunk", desc="embedding", disable=not progress, smoothing=0.1)
+        errors: list[BaseException] = []
+
+        def done(request, userdata) -> None:
+            ids, mask = userdata
+            try:
+                out[ids] = self._pool(request.get_output_tensor(0).data, mask)
+                bar.update(len(ids))
+            except BaseException as exc:  # raised in an OpenVINO thread: carry it to the caller
+                errors.append(exc)
+
+        queue = ov.AsyncInferQueue(self.compiled, self.streams)
+        queue.set_callback(done)
+        for i in range(0, len(order), batch_size):
+            ids = order[i : i + batch_size]
+            feed, mask = self._feed([texts[j] for j in ids])
+            queue.start_async(feed, (ids, mask))
+            if errors:
+                break
+        queue.wait_all()
+        bar.close()
+        if errors:
+            raise errors[0]
+        return out

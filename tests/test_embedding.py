@@ -1,0 +1,73 @@
+"""The embedder's backends: which models go to OpenVINO, and that both backends agree."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag import ov_encoder
+from rag.embedding import Embedder
+from rag.errors import ModelError
+
+from .conftest import SEEDS
+
+
+def _st_folder(tmp_path: Path, pooling: dict, modules: list[str]) -> Path:
+    (tmp_path / "1_Pooling").mkdir(parents=True)
+    (tmp_path / "1_Pooling" / "config.json").write_text(json.dumps(pooling))
+    (tmp_path / "tokenizer.json").write_text("{}")
+    entries = [
+        {
+            "idx": i,
+            "name": str(i),
+            "path": "1_Pooling" if k == "Pooling" else "",
+            "type": f"sentence_transformers.models.{k}",
+        }
+        for i, k in enumerate(modules)
+    ]
+    (tmp_path / "modules.json").write_text(json.dumps(entries))
+    return tmp_path
+
+
+def test_only_mean_pooled_models_go_to_openvino(tmp_path) -> None:
+    mean = {"pooling_mode_mean_tokens": True, "pooling_mode_cls_token": False}
+    cls = {"pooling_mode_mean_tokens": False, "pooling_mode_cls_token": True}
+    assert ov_encoder.supported(_st_folder(tmp_path / "a", mean, ["Transformer", "Pooling", "Normalize"]))
+    assert ov_encoder.supported(_st_folder(tmp_path / "b", mean, ["Transformer", "Pooling"]))
+    assert not ov_encoder.supported(_st_folder(tmp_path / "c", cls, ["Transformer", "Pooling"]))
+    assert not ov_encoder.supported(_st_folder(tmp_path / "d", mean, ["Transformer", "Pooling", "Dense"]))
+    assert not ov_encoder.supported(tmp_path / "missing")
+
+
+def test_unknown_backend_or_dtype_names_the_choices() -> None:
+    with pytest.raises(ModelError, match="auto, openvino or torch"):
+        Embedder(backend="onnx")
+    with pytest.raises(ModelError, match="bfloat16 or float32"):
+        Embedder(dtype="int4")
+
+
+@pytest.mark.model
+def test_openvino_and_torch_vectors_agree() -> None:
+    texts = [p.strip() for f in sorted(SEEDS.iterdir()) for p in f.read_text().split("\n\n") if p.strip()][:40]
+    fast = Embedder(backend="openvino")
+    reference = Embedder(backend="torch", dtype="float32", workers=1)
+    a, b = fast.encode(texts), reference.encode(texts)
+    assert a.shape == b.shape == (len(texts), 384)
+    assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-4)
+    assert float((a * b).sum(axis=1).min()) > 0.999
+    # One text at a time (the query path) gives the batch's vectors.
+    single = np.vstack([fast.encode([t]) for t in texts[:5]])
+    assert float((single * a[:5]).sum(axis=1).min()) > 0.999
+
+
+@pytest.mark.model
+def test_a_query_with_a_converted_model_does_not_import_torch() -> None:
+    Embedder().encode(["warm the conversion cache"])
+    code = "import sys; from rag.embedding import Embedder; Embedder().encode(['x']); print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.strip() == "False"
