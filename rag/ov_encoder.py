@@ -23,6 +23,7 @@ import os
 import shutil
 import threading
 import uuid
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -82,13 +83,18 @@ def converted_model(location: Path) -> Path:
     import openvino as ov
     import torch
     from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.set_verbosity_error()  # config notes about training-only fields, irrelevant here
     model = AutoModel.from_pretrained(str(location), local_files_only=True).eval()
     names = _input_names(model)
     example = {n: torch.ones((2, 8), dtype=torch.long) for n in names}
     if "token_type_ids" in example:
         example["token_type_ids"] = torch.zeros((2, 8), dtype=torch.long)
-    with torch.inference_mode():
+    # Tracing warns that two shape tests become constants; both hold for every input here
+    # (no key/value cache, a mask always given), and tests compare the result with torch.
+    with torch.inference_mode(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         ov_model = ov.convert_model(model, example_input=example)
     # Written beside the final folder and renamed, so a killed conversion leaves no half model.
     tmp = target.parent / f".tmp-{uuid.uuid4().hex[:8]}"
