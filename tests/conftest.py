@@ -113,3 +113,18 @@ def corpus(tmp_path) -> Path:
 @pytest.fixture
 def settings(tmp_path, corpus) -> Settings:
     return Settings(source_dir=corpus, index_dir=tmp_path / "index", chunk_tokens=40, chunk_overlap=8, k=4)
+
+
+@pytest.fixture(scope="session")
+def real_seeds_index(tmp_path_factory) -> Settings:
+    """One index of the seeds built with the real bundled embedder, shared by the model tests.
+
+    Read-only: a test that changes an index copies this one first.
+    """
+    import rag
+
+    index_dir = tmp_path_factory.mktemp("real-seeds") / "index"
+    settings = Settings(source_dir=SEEDS, index_dir=index_dir)
+    stats = rag.build_index(settings=settings)
+    assert stats.added == 4 and stats.skipped == 0
+    return settings

@@ -535,13 +535,9 @@ def test_second_build_at_once_is_refused_and_the_index_stays_whole(tmp_path, fak
 # ---------------------------------------------------------------- with the real models
 
 
-@pytest.fixture(scope="module")
-def seeds(tmp_path_factory) -> Settings:
-    """One index of the seeds, built with the real bundled embedder, shared by the tests below."""
-    index_dir = tmp_path_factory.mktemp("hardening") / "index"
-    settings = Settings(source_dir=SEEDS, index_dir=index_dir)
-    assert rag.build_index(settings=settings).added == 4
-    return settings
+@pytest.fixture(scope="session")
+def seeds(real_seeds_index) -> Settings:
+    return real_seeds_index
 
 
 @pytest.mark.model

@@ -312,13 +312,9 @@ LOAD_QUESTIONS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def seeds(tmp_path_factory) -> Settings:
-    """One index of the seeds with the real bundled embedder, shared by the model tests below."""
-    index_dir = tmp_path_factory.mktemp("serving") / "index"
-    settings = Settings(source_dir=SEEDS, index_dir=index_dir)
-    assert rag.build_index(settings=settings).added == 4
-    return settings
+@pytest.fixture(scope="session")
+def seeds(real_seeds_index) -> Settings:
+    return real_seeds_index
 
 
 SERVE = (

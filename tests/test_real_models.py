@@ -8,19 +8,13 @@ import rag
 from rag.settings import Settings
 from rag.store import open_store
 
-from .conftest import SEEDS
-
 pytestmark = pytest.mark.model
 STARLINK = "What satellite internet service has Musk provided to Argentina?"
 
 
-@pytest.fixture(scope="module")
-def seeds_index(tmp_path_factory) -> Settings:
-    index_dir = tmp_path_factory.mktemp("seeds") / "index"
-    settings = Settings.from_env().replace(source_dir=SEEDS, index_dir=index_dir)
-    stats = rag.build_index(settings=settings)
-    assert stats.added == 4 and stats.skipped == 0
-    return settings
+@pytest.fixture(scope="session")
+def seeds_index(real_seeds_index) -> Settings:
+    return real_seeds_index
 
 
 def test_seeds_index_is_built_with_the_bundled_embedder(seeds_index) -> None:
