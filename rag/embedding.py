@@ -134,8 +134,8 @@ class Embedder:
                 return ov_encoder.OVEncoder(Path(self.location), self.dtype, self.workers)
             except Exception as exc:
                 raise ModelError(
-                    f"Cannot prepare {self.location} for OpenVINO: {exc}. Set RAG_EMBED_BACKEND=torch, "
-                    "or delete ~/.cache/rag/openvino and try again."
+                    f"Cannot prepare {self.location} for OpenVINO ({self.dtype}): {exc}. Run `make install`, "
+                    "or set RAG_EMBED_DTYPE=bfloat16 or RAG_EMBED_BACKEND=torch, or delete ~/.cache/rag/openvino."
                 ) from None
 
     @property
