@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -139,7 +140,9 @@ def quantized_model(location: Path) -> Path:
     # Single lines and runs of up to six, so short and full-window inputs are both seen.
     texts = lines + [" ".join(lines[i : i + n]) for n in (3, 6) for i in range(0, len(lines), n)]
     feeds = [encoder._feed([t])[0] for t in texts]
-    with warnings.catch_warnings():
+    # NNCF draws progress bars on stdout, which would corrupt `rag index --json`: swallow them.
+    sink = io.StringIO()
+    with warnings.catch_warnings(), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
         warnings.simplefilter("ignore")
         q = nncf.quantize(fp, nncf.Dataset(feeds), model_type=nncf.ModelType.TRANSFORMER, subset_size=len(feeds))
     tmp = target.parent / f".tmp-{uuid.uuid4().hex[:8]}"

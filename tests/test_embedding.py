@@ -73,3 +73,19 @@ def test_a_query_with_a_converted_model_does_not_import_torch() -> None:
     code = "import sys; from rag.embedding import Embedder; Embedder().encode(['x']); print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.model
+def test_first_run_converts_and_quantises_quietly(tmp_path) -> None:
+    """From an empty model cache: `rag index --json` converts, quantises, and prints only its JSON."""
+    import json
+    import os
+
+    env = dict(os.environ, RAG_CACHE_DIR=str(tmp_path / "cache"))
+    args = ["index", "--source", str(SEEDS), "--index", str(tmp_path / "index"), "--json"]
+    code = "import sys; from rag.cli import cli; sys.argv = ['rag', *sys.argv[1:]]; cli()"
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["added"] == 4
+    assert "━" not in out.stdout + out.stderr  # no progress bars from the quantiser
+    assert len(list((tmp_path / "cache" / "openvino").glob("*-int8-*/model.xml"))) == 1
