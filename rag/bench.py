@@ -7,8 +7,7 @@ Covers:
   names, places and numbers varied (same seed, same text);
 - index build: a full build and an incremental one (1% of the files edited)
   of corpora of about 1k, 10k and 100k chunks, each as `rag index` runs it
-  in a fresh child process; chunks/s and peak memory (the builder's own
-  peak RSS, and the sampled total with any child processes).
+  in a fresh child process; chunks/s and peak memory (peak RSS).
   Sizes above `embed_max` get stand-in vectors instead of the model's (the
   model is still loaded and run once on full-window texts, so its memory
   counts), and the embedding time is taken from the largest real build
@@ -334,48 +333,6 @@ def _child(kind: str, args: dict) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-class TreeMemory:
-    """Samples the memory of this process and its children (the embedding workers) in a thread.
-
-    PSS (proportional set size) splits shared pages, such as torch's libraries
-    mapped by every worker, between the processes, so the sum is not inflated.
-    """
-
-    def __init__(self, interval: float = 0.25) -> None:
-        import threading
-
-        import psutil
-
-        self.peak_mb = 0.0
-        self._me = psutil.Process()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(interval,), daemon=True)
-
-    def _sample(self) -> float:
-        import psutil
-
-        total = 0
-        for proc in [self._me, *self._me.children(recursive=True)]:
-            try:
-                info = proc.memory_full_info()
-                total += getattr(info, "pss", info.rss)
-            except (psutil.NoSuchProcess, psutil.AccessDenied):
-                continue
-        return total / 2**20
-
-    def _run(self, interval: float) -> None:
-        while not self._stop.wait(interval):
-            self.peak_mb = max(self.peak_mb, self._sample())
-
-    def __enter__(self) -> TreeMemory:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
 def _build_child(args: dict) -> dict:
     from .indexing import build_index
     from .settings import Settings
@@ -401,8 +358,7 @@ def _build_child(args: dict) -> dict:
         return out
 
     embedder.encode = timed  # type: ignore[method-assign]
-    with TreeMemory() as tree:
-        stats = build_index(settings, embedder=embedder)
+    stats = build_index(settings, embedder=embedder)
     found = live_version(Path(args["index"]))
     return {
         "files": found[1].get("files", {}) if found else {},
@@ -413,7 +369,7 @@ def _build_child(args: dict) -> dict:
         "docs": stats.added + stats.changed + stats.unchanged,
         "changed_docs": stats.changed,
         "peak_rss_mb": peak_rss_mb(),
-        "peak_tree_mb": max(tree.peak_mb, peak_rss_mb()),
+        "dtype": settings.embed_dtype,
         "load": load_average(),
     }
 
@@ -452,7 +408,7 @@ def bench_build(opts: BenchOptions, pool: tuple[list[str], list[str]]) -> list[d
         rows.append(
             {"target": size, "docs": n_docs, "stub": stub, "full": full, "incremental": inc, "load": load_before}
         )
-    # Stand-in builds get the embedding rate and the workers' memory of the largest real build.
+    # Stand-in builds get the embedding rate of the largest real build.
     real = [r for r in rows if not r["stub"] and r["full"]["embed_s"] > 0]
     rate = real[-1]["full"]["embedded"] / real[-1]["full"]["embed_s"] if real else None
     for r in rows:
@@ -460,7 +416,6 @@ def bench_build(opts: BenchOptions, pool: tuple[list[str], list[str]]) -> list[d
             m = r[key]
             m["embed_rate"] = m["embedded"] / m["embed_s"] if m["embed_s"] > 0 and not r["stub"] else rate
             m["est_build_s"] = m["build_s"] - m["embed_s"] + m["embedded"] / rate if r["stub"] and rate else None
-            m["est_tree_mb"] = None  # stand-in builds load the model too: their memory is measured
     return rows
 
 
@@ -804,10 +759,6 @@ def render_markdown(results: dict, plots: Sequence[str] = ()) -> str:
     return "\n".join(lines)
 
 
-def _tree_mb(m: dict) -> str:
-    return f"{m['est_tree_mb']:,.0f} (est.)" if m.get("est_tree_mb") else f"{m['peak_tree_mb']:,.0f}"
-
-
 def _build_section(build: dict) -> list[str]:
     lines = [
         "## Index build",
@@ -816,16 +767,16 @@ def _build_section(build: dict) -> list[str]:
         "(`rag.bench.synth_corpus`, seed 0): sentences of the seed articles and SciFact abstracts "
         "recombined into articles of 3-10 paragraphs, with templated news sentences (names, places, "
         "organisations, numbers varied). Each build runs `rag.indexing.build_index` with the default "
-        "settings (index_factory `auto`, OpenVINO bfloat16 with one inference stream per core, in "
-        "the building process) in a fresh child process, nothing preloaded: build seconds include "
-        "loading the model. The build streams: batches of 2,048 chunks are embedded and written to "
-        "disk as they come. Peak memory: *all* is the sampled peak PSS of the building process plus "
-        "any children; *builder* is the building process's own peak RSS (`VmHWM`). *Incremental*: "
-        "the same index after 1% of the files had their middle paragraph rewritten.",
+        f"settings (index_factory `auto`, OpenVINO {build['rows'][0]['full'].get('dtype', '')} with one "
+        "inference stream per core, in the building process) in a fresh child process, nothing "
+        "preloaded: build seconds include loading the model. The build streams: batches of 2,048 "
+        "chunks are embedded and written to disk as they come. Peak memory is the building "
+        "process's own peak RSS (`VmHWM`). *Incremental*: the same index after 1% of the files had "
+        "their middle paragraph rewritten.",
         "",
-        "| corpus | articles | chunks | vectors | build s | chunks/s | embed chunks/s | peak MiB, all "
-        "| peak MiB, builder | incr. files | incr. embedded | incr. s | incr. peak MiB, all | incr. peak MiB, builder |",
-        "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| corpus | articles | chunks | vectors | build s | chunks/s | embed chunks/s | peak MiB "
+        "| incr. files | incr. embedded | incr. s | incr. peak MiB |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in build["rows"]:
         f, i = r["full"], r["incremental"]
@@ -837,9 +788,9 @@ def _build_section(build: dict) -> list[str]:
             secs, isecs, rate = f"{f['build_s']:,.1f}", f"{i['build_s']:,.1f}", f"{f['chunks'] / f['build_s']:,.1f}"
         lines.append(
             f"| ~{r['target']:,} | {r['docs']:,} | {f['chunks']:,} | {'stand-in' if r['stub'] else 'real'} "
-            f"| {secs} | {rate} | {f['embed_rate'] or float('nan'):,.1f} | {_tree_mb(f)} "
+            f"| {secs} | {rate} | {f['embed_rate'] or float('nan'):,.1f} "
             f"| {f['peak_rss_mb']:,.0f} | {i['changed_docs']:,} | {i['embedded']:,} | {isecs} "
-            f"| {_tree_mb(i)} | {i['peak_rss_mb']:,.0f} |"
+            f"| {i['peak_rss_mb']:,.0f} |"
         )
     sized = [r for r in build["rows"] if r["full"].get("files")]
     if sized:
@@ -976,14 +927,8 @@ def write_plots(results: dict, out_dir: Path) -> list[str]:
         for x, y, r in zip(n, rate, rows, strict=True):
             if r["stub"]:
                 a.annotate("est.", (x, y))
-        b.plot(n, [r["full"].get("est_tree_mb") or r["full"]["peak_tree_mb"] for r in rows], "o-", label="full, all")
-        b.plot(n, [r["full"]["peak_rss_mb"] for r in rows], "o:", label="full, builder process")
-        b.plot(
-            n,
-            [r["incremental"].get("est_tree_mb") or r["incremental"]["peak_tree_mb"] for r in rows],
-            "s--",
-            label="incremental (1% edited), all",
-        )
+        b.plot(n, [r["full"]["peak_rss_mb"] for r in rows], "o-", label="full build")
+        b.plot(n, [r["incremental"]["peak_rss_mb"] for r in rows], "s--", label="incremental (1% edited)")
         b.set(xscale="log", xlabel="chunks", ylabel="peak memory (MiB)", title="Index build peak memory")
         b.legend()
         fig.tight_layout()
