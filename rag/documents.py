@@ -19,6 +19,7 @@ stop a build.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import errno
 import hashlib
 import os
@@ -166,17 +167,23 @@ def _printable_name(name: str) -> str:
     return os.fsencode(name).decode("utf-8", errors="backslashreplace")
 
 
-def file_hash(path: Path) -> str:
-    """SHA-256 of a file's bytes, read in blocks; raises UnreadableFile."""
-    h = hashlib.sha256()
+@contextlib.contextmanager
+def _reading() -> Iterator[None]:
+    """Turn the OS errors of reading a file into UnreadableFile with the reason."""
     try:
-        with open(path, "rb") as fh:
-            while block := fh.read(BLOCK_BYTES):
-                h.update(block)
+        yield
     except FileNotFoundError:
         raise UnreadableFile("file disappeared while reading") from None
     except OSError as exc:
         raise UnreadableFile(f"cannot read: {exc.strerror or exc}") from None
+
+
+def file_hash(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in blocks; raises UnreadableFile."""
+    h = hashlib.sha256()
+    with _reading(), open(path, "rb") as fh:
+        while block := fh.read(BLOCK_BYTES):
+            h.update(block)
     return h.hexdigest()
 
 
@@ -189,12 +196,8 @@ def load(
     by `Document.blocks()`.
     """
     rel = path.relative_to(root).as_posix()
-    try:
+    with _reading():
         big = path.suffix.lower() in TEXT_SUFFIXES and path.stat().st_size > STREAM_BYTES
-    except FileNotFoundError:
-        raise UnreadableFile("file disappeared while reading") from None
-    except OSError as exc:
-        raise UnreadableFile(f"cannot read: {exc.strerror or exc}") from None
     if big:
         encoding, title = _sniff(path)
         digest = content_hash or file_hash(path)
@@ -212,18 +215,14 @@ def read_text(path: Path, max_mb: float = MAX_FILE_MB) -> tuple[str, str]:
     suffix = path.suffix.lower()
     limited = max_mb and max_mb > 0 and suffix not in TEXT_SUFFIXES
     limit = int(max_mb * 1024 * 1024) if limited else None
-    try:
+    with _reading():
         size = path.stat().st_size
         if limit is not None and size > limit:
             raise UnreadableFile(_too_large(size, max_mb))
         with open(path, "rb") as fh:
             data = fh.read() if limit is None else fh.read(limit + 1)
-        if limit is not None and len(data) > limit:  # it grew after the size check
-            raise UnreadableFile(_too_large(len(data), max_mb))
-    except FileNotFoundError:
-        raise UnreadableFile("file disappeared while reading") from None
-    except OSError as exc:
-        raise UnreadableFile(f"cannot read: {exc.strerror or exc}") from None
+    if limit is not None and len(data) > limit:  # it grew after the size check
+        raise UnreadableFile(_too_large(len(data), max_mb))
     if not data.strip():
         raise UnreadableFile("empty file")
     if suffix in PDF_SUFFIXES:
@@ -247,36 +246,11 @@ def _too_large(size: int, max_mb: float) -> str:
 
 def _sniff(path: Path) -> tuple[str, str]:
     """(encoding, title) of a large text file, from its first block."""
-    try:
-        with open(path, "rb") as fh:
-            sample = fh.read(BLOCK_BYTES)
-    except FileNotFoundError:
-        raise UnreadableFile("file disappeared while reading") from None
-    except OSError as exc:
-        raise UnreadableFile(f"cannot read: {exc.strerror or exc}") from None
+    with _reading(), open(path, "rb") as fh:
+        sample = fh.read(BLOCK_BYTES)
     if not sample.strip():
         raise UnreadableFile("no text in its first MiB")
-    if sample.startswith(b"\xef\xbb\xbf"):
-        encoding = "utf-8-sig"
-    elif sample.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encoding = "utf-16"
-    else:
-        try:
-            # final=False: the sample may end inside a character.
-            text = codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
-            encoding = "utf-8" if "\x00" not in text else ""
-        except UnicodeDecodeError:
-            encoding = ""
-        if not encoding:
-            if _western(sample) is not None:
-                encoding = "cp1252"
-            else:
-                from charset_normalizer import from_bytes
-
-                best = from_bytes(sample).best()
-                if best is None:
-                    raise UnreadableFile("binary data, not text (no encoding fits)")
-                encoding = best.encoding
+    encoding = detect_encoding(sample, partial=True)
     first = codecs.getincrementaldecoder(encoding)(errors="replace").decode(sample, final=False)
     if _looks_binary(first):
         raise UnreadableFile("binary data, not text (no encoding fits)")
@@ -289,44 +263,38 @@ def _stream_text(path: Path | None, encoding: str) -> Iterator[str]:
         return
     decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
     carry, first = "", True
-    try:
-        with open(path, "rb") as fh:
-            while True:
-                data = fh.read(BLOCK_BYTES)
-                text = carry + decoder.decode(data, final=not data)
-                carry = ""
-                if data and text.endswith("\r"):
-                    text, carry = text[:-1], "\r"
-                text = normalise(text) if first else text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
-                first = False
-                if text:
-                    yield text
-                if not data:
-                    return
-    except FileNotFoundError:
-        raise UnreadableFile("file disappeared while reading") from None
-    except OSError as exc:
-        raise UnreadableFile(f"cannot read: {exc.strerror or exc}") from None
+    with _reading(), open(path, "rb") as fh:
+        while True:
+            data = fh.read(BLOCK_BYTES)
+            text = carry + decoder.decode(data, final=not data)
+            carry = ""
+            if data and text.endswith("\r"):
+                text, carry = text[:-1], "\r"
+            text = normalise(text, start=first)
+            first = False
+            if text:
+                yield text
+            if not data:
+                return
 
 
-def decode(data: bytes) -> str:
-    """Decode bytes to text: UTF-8 (with or without BOM), UTF-16 by BOM, else detected."""
+def detect_encoding(data: bytes, partial: bool = False) -> str:
+    """The encoding of text bytes: by BOM, UTF-8, a Western code page, else detected.
+
+    `partial`: the bytes are the start of a longer file and may end inside a
+    character. Raises UnreadableFile when no encoding fits (binary data).
+    """
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace")
+        return "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            raise UnreadableFile("invalid UTF-16 text") from None
+        return "utf-16"
     try:
-        text = data.decode("utf-8")
+        if "\x00" not in codecs.getincrementaldecoder("utf-8")().decode(data, final=not partial):
+            return "utf-8"
     except UnicodeDecodeError:
-        text = None
-    if text is not None and "\x00" not in text:
-        return text
-    western = _western(data)
-    if western is not None:
-        return western
+        pass
+    if _western(data) is not None:
+        return "cp1252"
     from charset_normalizer import from_bytes
 
     results = from_bytes(data)
@@ -339,7 +307,18 @@ def decode(data: bytes) -> str:
                 break
     if best is None or _looks_binary(str(best)):
         raise UnreadableFile("binary data, not text (no encoding fits)")
-    return str(best)
+    return best.encoding
+
+
+def decode(data: bytes) -> str:
+    """Decode bytes to text in the encoding `detect_encoding` finds (UTF-16 must be valid)."""
+    encoding = detect_encoding(data)
+    if encoding == "utf-16":
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise UnreadableFile("invalid UTF-16 text") from None
+    return data.decode(encoding, errors="replace")
 
 
 _WESTERN = ("cp1252", "latin_1", "iso8859_15")
@@ -384,9 +363,10 @@ def _looks_binary(text: str) -> bool:
     return bad / min(len(text), 20000) > 0.01
 
 
-def normalise(text: str) -> str:
+def normalise(text: str, start: bool = True) -> str:
+    """Unix line ends, no NUL; a byte-order mark is dropped only at the `start` of a text."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
-    return text.lstrip("\ufeff")
+    return text.lstrip("\ufeff") if start else text
 
 
 def first_line(text: str) -> str:
