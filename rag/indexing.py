@@ -149,8 +149,9 @@ def build_index(
 
         from tqdm import tqdm
 
+        sizes = {s: _size(paths[s]) for s in todo}
         bar = tqdm(
-            total=sum(paths[s].stat().st_size for s in todo if paths[s].exists()),
+            total=sum(sizes.values()),
             unit="B", unit_scale=True, desc="indexing", disable=not progress, smoothing=0.05,
         )  # fmt: skip
         added = changed = embedded = 0
@@ -209,11 +210,11 @@ def build_index(
                     writer.drop_source(sid)
                     skipped.append(documents.Skipped(rel, str(exc)))
                     unreadable[sid] = [hashes[sid], str(exc), settings.max_file_mb]
-                    bar.update(paths[sid].stat().st_size if paths[sid].exists() else 0)
                     continue
+                finally:
+                    bar.update(sizes[sid])
                 indexed[sid] = hashes[sid]
                 added, changed = (added + 1, changed) if sid not in old_hashes else (added, changed + 1)
-                bar.update(paths[sid].stat().st_size if paths[sid].exists() else 0)
             flush()
             bar.close()
             if not indexed:
@@ -232,6 +233,13 @@ def build_index(
             count = writer.count
             writer.commit(manifest, settings.index_factory)
         return stats(added, changed, count, embedded)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # gone since the scan: reported when it is read
+        return 0
 
 
 def _recorded(doc: documents.Document, writer: VersionWriter) -> Iterator[str]:
