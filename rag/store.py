@@ -253,23 +253,6 @@ class VersionWriter:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def write_version(
-    index_dir: Path,
-    manifest: dict,
-    chunks: Sequence[ChunkRecord],
-    sources: Iterable[SourceRecord],
-    vectors: np.ndarray,
-    index_factory: str = "Flat",
-) -> Path:
-    """Write a complete new version from in-memory parts and make it live (small indexes, tests)."""
-    with VersionWriter(index_dir, int(vectors.shape[1]) if vectors.ndim == 2 else None) as writer:
-        writer.add_chunks(chunks, vectors)
-        for src in sources:
-            writer.add_source(SourceInfo(src.source_id, src.path, src.title, src.hash))
-            writer.add_source_part(src.source_id, 0, src.text)
-        return writer.commit(manifest, index_factory)
-
-
 class VectorFile:
     """The rows of a float16 `.npy` file, read block by block with plain reads.
 
@@ -585,9 +568,6 @@ class Store:
                 "SELECT chunk_id, source_id, start, end, title, text, hash FROM chunks ORDER BY row"
             ).fetchall()
         return [ChunkRecord(*r) for r in found]
-
-    def all_sources(self) -> Iterable[SourceRecord]:
-        return [s for sid in self.source_ids() if (s := self.source(sid)) is not None]
 
     def vectors(self) -> VectorFile:
         path = self.folder / "vectors.npy"
