@@ -99,15 +99,7 @@ def converted_model(location: Path) -> Path:
     with torch.inference_mode(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ov_model = ov.convert_model(model, example_input=example)
-    # Written beside the final folder and renamed, so a killed conversion leaves no half model.
-    tmp = target.parent / f".tmp-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir(parents=True)
-    try:
-        ov.save_model(ov_model, tmp / "model.xml", compress_to_fp16=False)
-        with contextlib.suppress(OSError):  # another process converted it first
-            os.rename(tmp, target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    _save(ov_model, target)
     return xml
 
 
@@ -145,15 +137,25 @@ def quantized_model(location: Path) -> Path:
     with warnings.catch_warnings(), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
         warnings.simplefilter("ignore")
         q = nncf.quantize(fp, nncf.Dataset(feeds), model_type=nncf.ModelType.TRANSFORMER, subset_size=len(feeds))
+    _save(q, target)
+    return xml
+
+
+def _save(model, target: Path) -> None:
+    """Save an OpenVINO model as target/model.xml, whole or not at all.
+
+    Written beside the final folder and renamed, so a killed conversion leaves no half model.
+    """
+    import openvino as ov
+
     tmp = target.parent / f".tmp-{uuid.uuid4().hex[:8]}"
     tmp.mkdir(parents=True)
     try:
-        ov.save_model(q, tmp / "model.xml", compress_to_fp16=False)
-        with contextlib.suppress(OSError):
+        ov.save_model(model, tmp / "model.xml", compress_to_fp16=False)
+        with contextlib.suppress(OSError):  # another process saved it first
             os.rename(tmp, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return xml
 
 
 def _input_names(model) -> list[str]:
