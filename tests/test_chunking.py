@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag.chunking import chunk, chunk_stream, sentences
+from rag.chunking import Span, chunk, chunk_stream, sentences
 
 from .conftest import FakeEmbedder
 
@@ -23,10 +23,8 @@ texts = st.builds(
 )
 
 
-@settings(max_examples=200, deadline=None)
-@given(text=texts, max_tokens=st.integers(8, 60), overlap=st.integers(0, 20))
-def test_chunk_invariants(text: str, max_tokens: int, overlap: int) -> None:
-    chunks = chunk(text, max_tokens, overlap, emb.count_tokens, emb.split_tokens)
+def check_invariants(text: str, chunks: list[Span], max_tokens: int) -> None:
+    """Offsets exact, every chunk within the window, no text lost, chunks in order."""
     covered = [False] * len(text)
     for c in chunks:
         assert text[c.start : c.end] == c.text
@@ -37,6 +35,12 @@ def test_chunk_invariants(text: str, max_tokens: int, overlap: int) -> None:
     assert lost == []
     starts = [c.start for c in chunks]
     assert starts == sorted(starts) and len(set(starts)) == len(starts)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=texts, max_tokens=st.integers(8, 60), overlap=st.integers(0, 20))
+def test_chunk_invariants(text: str, max_tokens: int, overlap: int) -> None:
+    check_invariants(text, chunk(text, max_tokens, overlap, emb.count_tokens, emb.split_tokens), max_tokens)
 
 
 @settings(max_examples=100, deadline=None)
@@ -99,16 +103,8 @@ def test_streamed_chunks_keep_the_invariants(
     text: str, sizes: list[int], max_tokens: int, overlap: int, tail: int
 ) -> None:
     """A text read in blocks, with a small window: offsets exact, within the window, nothing lost."""
-    chunks = list(chunk_stream(_cuts(text, sizes), max_tokens, overlap, emb.count_tokens, emb.split_tokens, tail=tail))
-    covered = [False] * len(text)
-    for c in chunks:
-        assert text[c.start : c.end] == c.text
-        assert emb.count_tokens(c.text) <= max_tokens
-        for i in range(c.start, c.end):
-            covered[i] = True
-    assert [ch for ch, cov in zip(text, covered, strict=True) if not cov and not ch.isspace()] == []
-    starts = [c.start for c in chunks]
-    assert starts == sorted(starts) and len(set(starts)) == len(starts)
+    chunks = chunk_stream(_cuts(text, sizes), max_tokens, overlap, emb.count_tokens, emb.split_tokens, tail=tail)
+    check_invariants(text, list(chunks), max_tokens)
 
 
 def test_streamed_chunks_equal_whole_text_chunks_on_prose() -> None:
