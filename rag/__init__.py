@@ -23,7 +23,7 @@ from .errors import (
     SourceError,
 )
 from .pipeline import ask, ask_stream, build_index, search
-from .results import Answer, Citation, Hit, IndexStats
+from .results import Answer, Citation, Claim, Hit, IndexStats
 from .settings import Settings
 
 __version__ = "0.1.0"
@@ -31,6 +31,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Answer",
     "Citation",
+    "Claim",
     "Hit",
     "IndexCorruptError",
     "IndexLockedError",

@@ -35,6 +35,22 @@ class Citation:
     end: int
     marker: int = 0
     title: str = ""
+    # Where the answer is a phrase inside the quoted sentence: the phrase's own source offsets
+    # (start <= phrase_start < phrase_end <= end), so a reader can see the exact words. -1: none.
+    phrase_start: int = -1
+    phrase_end: int = -1
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One statement of an answer and the markers of the citations it rests on.
+
+    `Answer.text` is built from the claims: each claim's text followed by its markers,
+    e.g. "Tim Cook [1]". `citations` holds `Citation.marker` values of `Answer.citations`.
+    """
+
+    text: str
+    citations: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -49,6 +65,10 @@ class Answer:
     hits: tuple[Hit, ...]
     timings: dict[str, float] = field(default_factory=dict)
     model: str = ""
+    # The checked statements the text is made of (empty when abstaining).
+    claims: tuple[Claim, ...] = ()
+    # The form of the question as answered: "fact", "list", "yesno" or "open" (see rag/questions.py).
+    kind: str = ""
 
 
 @dataclass(frozen=True)
