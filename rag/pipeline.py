@@ -44,7 +44,7 @@ def get_embedder(settings: Settings) -> Embedder:
         return _embedders[key]
 
 
-def get_retriever(settings: Settings) -> Retriever:
+def get_retriever(settings: Settings, embedder: Embedder | None = None) -> Retriever:
     """A retriever over the live version of settings.index_dir.
 
     The loaded index is shared by every caller with the same embedder and
@@ -56,7 +56,7 @@ def get_retriever(settings: Settings) -> Retriever:
         version = (index_dir / CURRENT).read_text()
     except OSError:
         version = ""
-    embedder = get_embedder(settings)
+    embedder = embedder or get_embedder(settings)
     config = index_config(settings, embedder)
     folder = str(index_dir.resolve())
     key = (folder, version, repr(config))
@@ -87,10 +87,11 @@ def build_index(
     rebuild: bool = False,
     progress: bool = False,
     settings: Settings | None = None,
+    embedder: Embedder | None = None,
 ) -> IndexStats:
     """Index (or incrementally update the index of) a folder of articles."""
     s = _settings(settings, source_dir=source_dir, index_dir=index_dir)
-    return _build_index(s, rebuild=rebuild, progress=progress, embedder=get_embedder(s))
+    return _build_index(s, rebuild=rebuild, progress=progress, embedder=embedder or get_embedder(s))
 
 
 def check_question(question: object, max_chars: int) -> str:
@@ -116,11 +117,12 @@ def search(
     index_dir: str | Path | None = None,
     *,
     settings: Settings | None = None,
+    embedder: Embedder | None = None,
 ) -> list[Hit]:
     """The k chunks that best match the query, best first."""
     s = _settings(settings, index_dir=index_dir)
     query = check_question(query, s.max_question_chars)
-    return get_retriever(s).search(query, k)
+    return get_retriever(s, embedder).search(query, k)
 
 
 def ask(
@@ -132,12 +134,14 @@ def ask(
     history: list | None = None,
     settings: Settings | None = None,
     generator: Generator | None = None,
+    embedder: Embedder | None = None,
 ) -> Answer:
     """Answer a question from the indexed articles, with verified citations."""
     answer = None
     stream = ask_stream(
-        question, index_dir=index_dir, k=k, model=model, history=history, settings=settings, generator=generator
-    )
+        question, index_dir=index_dir, k=k, model=model, history=history, settings=settings, generator=generator,
+        embedder=embedder,
+    )  # fmt: skip
     for item in stream:
         if isinstance(item, Answer):
             answer = item
@@ -154,6 +158,7 @@ def ask_stream(
     history: list | None = None,
     settings: Settings | None = None,
     generator: Generator | None = None,
+    embedder: Embedder | None = None,
 ) -> Iterator[str | Answer]:
     """Yield the answer's text as it is generated, then the verified `Answer`.
 
@@ -166,13 +171,13 @@ def ask_stream(
     question = check_question(question, s.max_question_chars)
     if generator is None:
         resolve_model_path(s.model)  # a bad --model is reported at once, even when the answer abstains
-    retriever = get_retriever(s)
+    retriever = get_retriever(s, embedder)
     query = standalone_question(question, history or [])
     qvec = retriever.query_vector(query)
     hits = tuple(retriever.search(query, s.k, query_vector=qvec))
     evidence = citations.candidate_sentences(hits)
     svecs = retriever.embedder.encode([e.text for e in evidence])
-    scored = citations.score_sentences(query, evidence, qvec, svecs, citations.idf_from_bm25(retriever.store.bm25))
+    scored = citations.score_sentences(query, evidence, qvec, svecs, retriever.store.idf)
     timings = {"retrieval": time.perf_counter() - t0}
 
     def done(text: str, cites: tuple[Citation, ...], abstained: bool, model_name: str = "") -> Answer:

@@ -65,7 +65,7 @@ class Retriever:
             qv = self.query_vector(query) if query_vector is None else query_vector
             lists.append((*self.store.dense_search(qv, n), s.dense_weight))
         if s.bm25_weight > 0:
-            lists.append((*self.store.bm25.search(query, n), s.bm25_weight))
+            lists.append((*self.store.sparse_search(query, n), s.bm25_weight))
         fused = (fuse_rrf(lists, s.rrf_k) if s.fusion == "rrf" else fuse_scores(lists))[:k]
         records = self.store.chunks([row for row, _ in fused])
         return [

@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import os
 import shutil
 import sqlite3
@@ -520,6 +521,20 @@ class Store:
         scores, rows = self.dense.search(np.asarray(query_vector, dtype=np.float32).reshape(1, -1), k)
         keep = rows[0] >= 0
         return rows[0][keep], scores[0][keep]
+
+    def sparse_search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """BM25: the rows of the k best chunks for the query's terms and their scores, best first."""
+        return self.bm25.search(query, k)
+
+    def idf(self, term: str) -> float:
+        """BM25's inverse document frequency of an analysed term (a `bm25.tokenize` output);
+        a term no chunk holds gets the highest value."""
+        n = max(1, self.bm25.matrix.shape[0])
+        col = self.bm25.vocab.get(term)
+        if col is None or self.bm25.matrix.format != "csc":
+            return math.log(1.0 + (n + 0.5) / 0.5)
+        d = float(self.bm25.matrix.indptr[col + 1] - self.bm25.matrix.indptr[col])
+        return math.log(1.0 + (n - d + 0.5) / (d + 0.5))
 
     def chunks(self, rows: Sequence[int]) -> list[ChunkRecord]:
         if not len(rows):
