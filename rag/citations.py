@@ -1,32 +1,32 @@
-"""Evidence and verification: which exact sentences support an answer, and whether they do.
+"""Evidence sentences and citations: which exact sentences bear on a question.
 
-Covers: cutting retrieved chunks into sentences with offsets into the source,
-scoring each sentence against the question (embedding similarity plus the
-IDF-weighted share of the question's terms it contains), deciding to abstain
-when even the best sentence does not carry the question, checking that the
-model's short answer is supported by the quoted sentence, and building
-`Citation`s whose quote is, by construction and by check, the exact slice
+Covers: cutting retrieved chunks into sentences with offsets into the source (text
+that addresses the model is never evidence), scoring each sentence against the
+question (embedding similarity plus the IDF-weighted share of the question's terms it
+contains, less a penalty when it lacks the type of thing the question asks for), and
+building `Citation`s whose quote is, by construction and by check, the exact slice
 `source_text[start:end]`.
 
-Does not retrieve chunks or run the model; it never trusts the model for a
-fact: a citation only ever names a retrieved source and quotes its text.
+Does not retrieve chunks, compose answers (rag/answers.py) or check claims
+(rag/check.py); a citation only ever names a retrieved source and quotes its text.
 """
 
 from __future__ import annotations
 
-import math
+import dataclasses
 import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from .bm25 import STOP_WORDS, tokenize
+from . import check
+from .bm25 import tokenize
 from .chunking import sentences
+from .phrases import phrases
+from .questions import COMPATIBLE_LABELS, FACT, LIST, Form
 from .results import Citation, Hit
 
-# Weights of the sentence score; calibrated on the seed development questions.
 COSINE_WEIGHT = 1.0
 COVERAGE_WEIGHT = 1.0
 _INSTRUCTION = re.compile(
@@ -44,6 +44,9 @@ class Evidence:
     end: int
     text: str
     hit_rank: int
+    # Up to two sentences before this one in the same passage, nearest last: what "he",
+    # "that ceremony" or "the leader" refer to. Cited with the sentence when a check needs them.
+    context: tuple[Evidence, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -59,72 +62,33 @@ def candidate_sentences(hits: Sequence[Hit], max_chars: int = 600) -> list[Evide
     seen: set[tuple[str, int, int]] = set()
     out: list[Evidence] = []
     for hit in hits:
+        before: list[Evidence] = []
         for s in sentences(hit.text):
             key = (hit.source_id, hit.start + s.start, hit.start + s.end)
-            if key in seen or len(s.text) < 12:
-                continue
-            if _INSTRUCTION.search(s.text):
+            if len(s.text) < 12 or _INSTRUCTION.search(s.text):
                 continue  # text that addresses the model is never evidence
-            seen.add(key)
             text = s.text if len(s.text) <= max_chars else s.text[:max_chars]
-            out.append(Evidence(hit.source_id, hit.chunk_id, hit.title, key[1], key[1] + len(text), text, hit.rank))
+            ev = Evidence(
+                hit.source_id, hit.chunk_id, hit.title, key[1], key[1] + len(text), text, hit.rank, tuple(before[-2:])
+            )
+            before.append(dataclasses.replace(ev, context=()))
+            if key not in seen:
+                seen.add(key)
+                out.append(ev)
     return out
 
 
-def coverage(question_terms: list[str], sentence: str, idf: Callable[[str], float]) -> float:
-    """IDF-weighted share of the question's terms that occur in the sentence.
-
-    Long terms also match by their first seven letters, so "bureaucracy" finds
-    "bureaucratic" where the stemmer keeps them apart.
-    """
-    if not question_terms:
-        return 0.0
-    have = set(tokenize(sentence))
-    prefixes = {h[:7] for h in have if len(h) >= 7}
-    total = sum(idf(t) for t in question_terms)
-    got = sum(idf(t) for t in question_terms if t in have or (len(t) >= 7 and t[:7] in prefixes))
-    return got / total if total else 0.0
-
-
-# What kind of answer a question asks for, and how to see it in a sentence.
-_ASKS_NUMBER = re.compile(
-    r"\bhow (many|much|old|long|far|often|large|big)\b|\bwhat (percentage|percent|share|number|amount|price|rate|age)\b"
-    r"|\b(price|cost|rate)\b",
-    re.I,
-)
-_ASKS_DATE = re.compile(r"\bwhen\b|\b(what|which) (year|date|day|month|time)\b|\bsince what\b", re.I)
-_ASKS_PERSON = re.compile(r"^\s*(who|whom|whose)\b", re.I)
-_ASKS_PLACE = re.compile(r"^\s*where\b|\b(which|what) (city|country|place|town|state|region)\b", re.I)
-_NOT_PLACES = re.compile(
-    r"^(january|february|march|april|may|june|july|august|september|october|november|december|monday|"
-    r"tuesday|wednesday|thursday|friday|saturday|sunday)$",
-    re.I,
-)
-_NUMBER = re.compile(
-    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
-    r"thousand|million|billion|dozen|half|twice|once|first|second|third|fourth|fifth)\b",
-    re.I,
-)
-_DATE = re.compile(
-    r"\d|\b(january|february|march|april|may|june|july|august|september|october|november|december|monday|"
-    r"tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tomorrow|week|month|year|spring|"
-    r"summer|autumn|fall|winter|ago|later|earlier|recently|previously)\b",
-    re.I,
-)
+# Sentences (best first) whose type is checked: parsing every candidate would cost more than it tells.
+TYPED_SENTENCES = 12
 TYPE_PENALTY = 0.35
 
 
-def answer_type_fits(question: str, sentence: str) -> bool:
-    """False when the question asks for a number, date or person the sentence does not hold."""
-    if _ASKS_NUMBER.search(question):
-        return bool(_NUMBER.search(sentence))
-    if _ASKS_DATE.search(question):
-        return bool(_DATE.search(sentence))
-    if _ASKS_PERSON.search(question) or _ASKS_PLACE.search(question):
-        asked = set(_WORDS.findall(fold(question)))
-        names = re.findall(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+", sentence)
-        return any(fold(n) not in asked and not _NOT_PLACES.match(n) for n in names)
-    return True
+def type_fits(form: Form | None, sentence: str) -> bool:
+    """False when the question asks for a person, place, date, number or organisation the sentence lacks."""
+    if form is None or form.kind not in (FACT, LIST) or form.answer_type in ("thing", "source"):
+        return True
+    allowed = COMPATIBLE_LABELS[form.answer_type]
+    return any(p.label in allowed for p in phrases(sentence))
 
 
 def score_sentences(
@@ -133,34 +97,32 @@ def score_sentences(
     question_vector: np.ndarray,
     sentence_vectors: np.ndarray,
     idf: Callable[[str], float],
+    form: Form | None = None,
 ) -> list[Scored]:
+    """Sentences by embedding cosine plus IDF-weighted coverage of the question's terms, best first.
+
+    Ties are broken by retrieval rank and then by position, never by arrival order, so the
+    same texts give the same order. The best sentences lose TYPE_PENALTY when they hold no
+    phrase of the type the question asks for.
+    """
     terms = list(dict.fromkeys(tokenize(question)))
     out = []
     for ev, vec in zip(evidence, sentence_vectors, strict=True):
-        cos = float(np.dot(question_vector, vec))
-        cov = coverage(terms, ev.text, idf)
-        score = COSINE_WEIGHT * cos + COVERAGE_WEIGHT * cov
-        if not answer_type_fits(question, ev.text):
-            score -= TYPE_PENALTY
-        out.append(Scored(ev, score, cos, cov))
-    out.sort(key=lambda s: (-s.score, s.evidence.hit_rank, s.evidence.start))
-    return out
+        cos = round(float(np.dot(question_vector, vec)), 4)
+        cov = round(check.coverage(terms, ev.text, idf), 4)
+        out.append(Scored(ev, COSINE_WEIGHT * cos + COVERAGE_WEIGHT * cov, cos, cov))
+    out.sort(key=_order)
+    typed = [
+        Scored(x.evidence, x.score - TYPE_PENALTY, x.cosine, x.coverage)
+        if not type_fits(form, x.evidence.text)
+        else x
+        for x in out[:TYPED_SENTENCES]
+    ]
+    return sorted(typed + out[TYPED_SENTENCES:], key=_order)
 
 
-def idf_from_bm25(bm25) -> Callable[[str], float]:
-    """An idf(term) function from a BM25 index; unseen terms get the highest idf."""
-    n = max(1, bm25.matrix.shape[0])
-    df = np.diff(bm25.matrix.indptr) if bm25.matrix.format == "csc" else None
-    unseen = math.log(1.0 + (n + 0.5) / 0.5)
-
-    def idf(term: str) -> float:
-        col = bm25.vocab.get(term)
-        if col is None or df is None:
-            return unseen
-        d = float(df[col])
-        return math.log(1.0 + (n - d + 0.5) / (d + 0.5))
-
-    return idf
+def _order(s: Scored) -> tuple:
+    return (-round(s.score, 4), s.evidence.source_id, s.evidence.start)
 
 
 def to_citation(ev: Evidence, marker: int) -> Citation:
@@ -169,68 +131,6 @@ def to_citation(ev: Evidence, marker: int) -> Citation:
 
 def verify_citation(citation: Citation, source_text: str | None) -> bool:
     return source_text is not None and source_text[citation.start : citation.end] == citation.quote
-
-
-# ---------------------------------------------------------------- checking the model's words
-
-
-def fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return text.lower()
-
-
-_WORDS = re.compile(r"\w+")
-_REFUSAL = re.compile(r"not (found|mentioned|stated|in the)|no information|does not (say|mention)|cannot", re.I)
-
-
-def clean_model_answer(text: str) -> str:
-    """The model's short answer without markers, quotes, labels or trailing chatter."""
-    text = re.sub(r"\[[^\]]*\]", "", text)
-    text = text.strip().split("\n")[0].strip()
-    text = re.sub(r"^([-*•]\s+|(the )?(short )?answer( is)?\s*:\s*|a\s*:\s*)+", "", text, flags=re.I)
-    return text.strip(" \"'“”‘’*").strip()
-
-
-def _stem_list(words: list[str]) -> list[str]:
-    from .bm25 import _stemmer
-
-    stemmer = _stemmer()
-    return [w[:5] for w in (stemmer.stemWords(words) if stemmer else words)]
-
-
-def _stems(words: set[str]) -> set[str]:
-    return set(_stem_list(sorted(words)))
-
-
-def supported(answer: str, evidence_text: str, question: str) -> bool:
-    """True if the answer's words come from the evidence (or the question) and it adds something.
-
-    Every number must occur in the evidence as written; every other content
-    word must occur in the evidence or the question, up to its ending (same
-    stem, first five letters of it). At least one content word must come
-    from the evidence and not the question: repeating the question is not an
-    answer.
-    """
-    if not answer or _REFUSAL.search(answer) or len(answer) > 400:
-        return False
-    words = [w for w in _WORDS.findall(fold(answer)) if w not in STOP_WORDS]
-    if not words:
-        return False
-    ev = set(_WORDS.findall(fold(evidence_text)))
-    ev_stems = _stems(ev)
-    q_stems = _stems(set(_WORDS.findall(fold(question))))
-    new = False
-    for w, stem in zip(words, _stem_list(words), strict=True):
-        if any(ch.isdigit() for ch in w):
-            if w not in ev:
-                return False
-            new = new or stem not in q_stems
-        elif stem in ev_stems:
-            new = new or stem not in q_stems
-        elif stem not in q_stems:
-            return False
-    return new
 
 
 def quoted(quote: str) -> str:

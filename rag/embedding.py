@@ -51,11 +51,15 @@ class Embedder:
     """A sentence-transformers model, loaded on first use and shared by threads."""
 
     def __init__(
-        self, name: str = "", dtype: str = "int8", batch_size: int = 8, workers: int = 0, backend: str = "auto"
+        self, name: str = "", dtype: str = "auto", batch_size: int = 8, workers: int = 0, backend: str = "auto"
     ) -> None:
+        from .cpu import resolve_embed_dtype
+
         self.identity, self.location = resolve_model(name)
-        if dtype not in ("bfloat16", "float32", "int8"):
-            raise ModelError(f"RAG_EMBED_DTYPE={dtype!r} is not supported: use int8, bfloat16 or float32.")
+        if dtype not in ("auto", "bfloat16", "float32", "int8"):
+            raise ModelError(f"RAG_EMBED_DTYPE={dtype!r} is not supported: use auto, int8, bfloat16 or float32.")
+        # "auto": int8 where the CPU has VNNI or AMX, bfloat16 where it has native bfloat16, else float32.
+        dtype = resolve_embed_dtype(dtype)
         if backend not in ("auto", "openvino", "torch"):
             raise ModelError(f"RAG_EMBED_BACKEND={backend!r} is not supported: use auto, openvino or torch.")
         self.dtype = dtype
@@ -161,6 +165,7 @@ class Embedder:
             ) from None
         if self.dtype in ("bfloat16", "int8"):  # torch has no int8 path here: bfloat16 is closest
             model = model.to(torch.bfloat16)
+        # float32 stays float32: on a CPU without native bfloat16 it is the faster of the two.
         return model
 
     @property

