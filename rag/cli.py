@@ -203,6 +203,8 @@ def eval_command(
 
     if (questions is None) == (beir_dir is None):
         raise click.UsageError("Give either QUESTIONS (a .jsonl file or a set folder) or --beir DIR.")
+    if beir_dir is not None and (articles_dir or limit or types):
+        raise click.UsageError("--articles, --limit and --types apply to a question set, not to --beir.")
     if beir_dir is not None:
         report = evaluation.evaluate_beir(
             beir_dir, _settings(model=model), work_dir=work_dir, index_dir=index_dir, k=k or 10

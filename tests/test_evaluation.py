@@ -536,6 +536,8 @@ def test_cli_eval_needs_exactly_one_input(tmp_path: Path) -> None:
 
     result = CliRunner().invoke(cli, ["eval"])
     assert result.exit_code == 2 and "either" in result.output
+    result = CliRunner().invoke(cli, ["eval", "--beir", str(tmp_path), "--limit", "3"])
+    assert result.exit_code == 2 and "not to --beir" in result.output
 
 
 def test_cli_eval_prints_figures_and_writes_rows_only_when_asked(
