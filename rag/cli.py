@@ -147,7 +147,13 @@ def ui(index_dir: Path | None, model: str | None, host: str, port: int) -> None:
 
 
 @cli.command("eval")
-@click.argument("questions", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("questions", required=False, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--articles",
+    "articles_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Ask over an index of this folder [articles/ beside QUESTIONS if there is one; else the --index].",
+)
 @click.option(
     "--beir",
     "beir_dir",
@@ -162,48 +168,64 @@ def ui(index_dir: Path | None, model: str | None, host: str, port: int) -> None:
     type=click.IntRange(1, 1000),
     help="Passages to retrieve [RAG_K]; with --beir, the cut-off of nDCG@k and recall@k [10].",
 )
+@click.option("--limit", type=click.IntRange(1), help="Only the first N questions (after --types).")
+@click.option("--types", default="", help="Only questions of these comma-separated types (e.g. inference,null).")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option(
     "--rows",
     "rows_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Per-question JSONL for reading failures [eval_rows.jsonl; with --beir, none].",
+    help="Write per-question (or per-query) rows to this JSONL file [none].",
 )
 @click.option(
     "--work",
     "work_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="With --beir: folder for the article files and index [~/.cache/rag/beir/NAME-HASH].",
+    help="Folder for the index of the articles (or the BEIR files) [~/.cache/rag/eval|beir/NAME-HASH].",
 )
 @_friendly
 def eval_command(
     questions: Path | None,
+    articles_dir: Path | None,
     beir_dir: Path | None,
     index_dir: Path | None,
     model: str | None,
     k: int | None,
+    limit: int | None,
+    types: str,
     as_json: bool,
     rows_path: Path | None,
     work_dir: Path | None,
 ) -> None:
-    """Score answers on a QUESTIONS.jsonl set, or retrieval on a BEIR set (--beir DIR)."""
+    """Score answers on a QUESTIONS set (a JSONL file or a folder with questions.jsonl), or retrieval (--beir DIR)."""
     from . import evaluation
+    from .scoring import format_table
 
     if (questions is None) == (beir_dir is None):
-        raise click.UsageError("Give either QUESTIONS.jsonl or --beir DIR.")
+        raise click.UsageError("Give either QUESTIONS (a .jsonl file or a set folder) or --beir DIR.")
+    if beir_dir is not None and (articles_dir or limit or types):
+        raise click.UsageError("--articles, --limit and --types apply to a question set, not to --beir.")
     if beir_dir is not None:
         report = evaluation.evaluate_beir(
             beir_dir, _settings(model=model), work_dir=work_dir, index_dir=index_dir, k=k or 10
         )
     else:
-        report = evaluation.evaluate_questions(questions, _settings(index_dir=index_dir, model=model, k=k))
-        rows_path = rows_path or Path("eval_rows.jsonl")
+        report = evaluation.evaluate_questions(
+            questions,
+            _settings(model=model, k=k),
+            articles=articles_dir,
+            work_dir=work_dir,
+            index_dir=index_dir,
+            limit=limit,
+            types=types.split(","),
+            progress=sys.stderr.isatty(),
+        )
     if rows_path is not None:
         evaluation.write_rows(report["rows"], rows_path)
     if as_json:
         _dump(report["metrics"])
     else:
-        click.echo(evaluation.format_table(report["metrics"]))
+        click.echo(format_table(report["metrics"]))
     if rows_path is not None:
         click.echo(f"Per-question rows: {rows_path}", err=True)
 

@@ -1,135 +1,53 @@
-"""Measuring rag: answer quality on a question set, and retrieval on a BEIR set.
+"""Running measurements: a question set through `rag.pipeline.ask`, a BEIR set through search.
 
 Covers:
-- pure metric functions (`normalise`, `contains_answer`, `unique_ids`,
-  `ndcg_at_k`, `recall_at_k`, `mrr`, `hit_at_k`, `percentile`) that tuning
-  scripts can call directly;
-- `score_answers`: per-question rows and summary figures from `Answer`
-  objects, so scoring needs no model (the tests pass hand-made Answers);
-- `evaluate_questions`: runs `rag.pipeline.ask` over a JSONL question set
-  (`id`, `question`, `answers`, `sources`, `answerable`) and scores it;
+- question sets in the shared format (JSONL of `id`, `question`, `answers`,
+  `sources`, `answerable`, optional `type`): `question_set` finds the file and
+  the article folder beside it, `load_questions` reads and checks it,
+  `select` keeps the first N and/or some types;
+- `evaluate_questions`: builds or updates an index of the article folder in a
+  work folder (or uses the configured index), asks every question and scores
+  the answers with `rag.scoring.score_answers`;
 - `evaluate_beir`: writes a BEIR corpus as one article per file, builds or
-  updates an index of it, searches every judged query and scores the ranking.
+  updates an index of it, searches every judged query and scores the ranking;
+- `write_rows`: per-question rows as JSONL.
 
-Definitions (all over source IDs; a source counts once, at its best rank):
-- retrieval hit rate / MRR: answerable questions only, over the sources of
-  the first k hits of `answer.hits` (k = `Settings.k`);
-- accuracy: answerable questions answered (not abstained) whose text or a
-  citation quote contains a gold string after `normalise`, over all
-  answerable questions;
-- citation precision: distinct (question, cited source) pairs whose source is
-  gold, over all such pairs, for answered answerable questions;
-- citation recall: answered answerable questions that cite at least one gold
-  source, over answered answerable questions (false refusals are counted
-  separately); citation source recall: gold sources cited over gold sources
-  of those questions;
-- verbatim: citations (of every answer) whose quote equals its source text at
-  [start:end];
-- abstention: unanswerable is the positive class; false refusals are
-  answerable questions abstained on, over answerable questions;
-- time to first token: answered questions that generated tokens only;
-  tokens per second: generated tokens over generation seconds, summed.
-An undefined figure (empty denominator) is None.
-
-Does not tune anything, plot, or judge answers beyond string matching; the
-CLI layer (`rag eval`) only formats what these functions return.
+Does not define how answers are scored (rag.scoring and rag.metrics do),
+tune anything, or format output (the CLI and `rag.scoring.format_table`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import re
 import sys
 import time
-import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from .errors import RagError
-from .results import Answer
+from .metrics import mean, mrr, ndcg_at_k, percentile, recall_at_k, unique_ids
+from .scoring import score_answers
 from .settings import Settings
 
-# Typographic variants NFKD leaves alone but a gold string is unlikely to use.
-_PUNCT = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
-
-# ---------------------------------------------------------------- pure metrics
-
-
-def normalise(text: str) -> str:
-    """Lower case, no accents (NFKD minus combining marks), single spaces."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_PUNCT))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(stripped.casefold().split())
-
-
-def contains_answer(texts: str | Iterable[str], answers: Iterable[str]) -> bool:
-    """Whether any non-empty gold answer occurs in any of the texts, after `normalise`."""
-    haystacks = [normalise(texts)] if isinstance(texts, str) else [normalise(t) for t in texts]
-    needles = [n for n in (normalise(a) for a in answers) if n]
-    return any(n in h for n in needles for h in haystacks)
-
-
-def unique_ids(ranked_ids: Iterable[str]) -> list[str]:
-    """The IDs in order of first appearance: each source keeps its best rank."""
-    return list(dict.fromkeys(ranked_ids))
-
-
-def ndcg_at_k(ranked_ids: Sequence[str], relevant: Iterable[str], k: int = 10) -> float:
-    """Binary-relevance nDCG@k; the ideal ranking puts all relevant IDs first. 0.0 if none are relevant."""
-    relevant = set(relevant)
-    if not relevant:
-        return 0.0
-    ranked = unique_ids(ranked_ids)[:k]
-    dcg = sum(1.0 / math.log2(i + 2) for i, sid in enumerate(ranked) if sid in relevant)
-    ideal = sum(1.0 / math.log2(i + 2) for i in range(min(len(relevant), k)))
-    return dcg / ideal
-
-
-def recall_at_k(ranked_ids: Sequence[str], relevant: Iterable[str], k: int) -> float:
-    """Share of the relevant IDs among the first k distinct IDs. 0.0 if none are relevant."""
-    relevant = set(relevant)
-    if not relevant:
-        return 0.0
-    return len(relevant.intersection(unique_ids(ranked_ids)[:k])) / len(relevant)
-
-
-def hit_at_k(ranked_ids: Sequence[str], relevant: Iterable[str], k: int) -> float:
-    """1.0 if any relevant ID is among the first k distinct IDs, else 0.0."""
-    return 1.0 if set(relevant).intersection(unique_ids(ranked_ids)[:k]) else 0.0
-
-
-def mrr(ranked_ids: Sequence[str], relevant: Iterable[str]) -> float:
-    """Reciprocal rank of the first relevant distinct ID, 0.0 if there is none."""
-    relevant = set(relevant)
-    for i, sid in enumerate(unique_ids(ranked_ids), start=1):
-        if sid in relevant:
-            return 1.0 / i
-    return 0.0
-
-
-def percentile(values: Sequence[float], q: float) -> float | None:
-    """The q-th percentile (0-100) by linear interpolation, None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    pos = (len(ordered) - 1) * q / 100
-    lo = math.floor(pos)
-    hi = min(lo + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
-
-
-def _ratio(num: float, den: float) -> float | None:
-    return num / den if den else None
-
-
-def _mean(values: Sequence[float]) -> float | None:
-    return sum(values) / len(values) if values else None
-
-
 # ---------------------------------------------------------------- question sets
+
+
+def question_set(path: str | Path, articles: str | Path | None = None) -> tuple[Path, Path | None]:
+    """The question file and article folder of a set: a file, or a folder holding questions.jsonl.
+
+    Without `articles`, an `articles/` folder beside the question file is used if there is one.
+    """
+    path = Path(path)
+    questions = path / "questions.jsonl" if path.is_dir() else path
+    if not questions.is_file():
+        raise RagError(f"No question set at {questions}: give a JSONL file or a folder holding questions.jsonl.")
+    found = Path(articles) if articles is not None else questions.parent / "articles"
+    if articles is not None and not found.is_dir():
+        raise RagError(f"The article folder {found} does not exist.")
+    return questions, found if found.is_dir() else None
 
 
 def load_questions(path: str | Path) -> list[dict]:
@@ -155,14 +73,15 @@ def load_questions(path: str | Path) -> list[dict]:
         lists = isinstance(answers, list) and isinstance(sources, list)
         if not lists or not all(isinstance(x, str) for x in [*answers, *sources]):
             raise RagError(f'{path}:{n}: "answers" and "sources" must be lists of strings.')
-        answerable = item.get("answerable", bool(answers))
+        kind = item.get("type")
         items.append(
             {
                 "id": str(item.get("id", n)),
                 "question": item["question"],
                 "answers": list(answers),
                 "sources": list(sources),
-                "answerable": bool(answerable),
+                "answerable": bool(item.get("answerable", bool(answers))),
+                "type": kind if isinstance(kind, str) and kind else None,
             }
         )
     if not items:
@@ -170,137 +89,65 @@ def load_questions(path: str | Path) -> list[dict]:
     return items
 
 
-VERDICTS = ("correct", "wrong", "false-refusal", "abstained-ok", "answered-unanswerable")
+def _type_matches(wanted: str, kind: str | None) -> bool:
+    # "inference" selects "inference_query": the shared README names types without the suffix.
+    return kind is not None and wanted in (kind, kind.removesuffix("_query"))
 
 
-def verdict(item: dict, answer: Answer) -> str:
-    """correct / wrong / false-refusal for answerable items; abstained-ok / answered-unanswerable otherwise."""
-    if not item["answerable"]:
-        return "abstained-ok" if answer.abstained else "answered-unanswerable"
-    if answer.abstained:
-        return "false-refusal"
-    texts = [answer.text, *(c.quote for c in answer.citations)]
-    return "correct" if contains_answer(texts, item["answers"]) else "wrong"
+def select(items: Sequence[dict], *, limit: int | None = None, types: Iterable[str] = ()) -> list[dict]:
+    """The items of the given types (all if none given), then the first `limit` of them."""
+    wanted = [t.strip() for t in types if t.strip()]
+    known = sorted({i["type"] for i in items if i["type"]})
+    for w in wanted:
+        if not any(_type_matches(w, k) for k in known):
+            raise RagError(f"No questions of type {w!r}; this set has: {', '.join(known) or 'no types'}.")
+    chosen = [i for i in items if not wanted or any(_type_matches(w, i["type"]) for w in wanted)]
+    return chosen[:limit] if limit is not None else chosen
 
 
-def score_answers(
-    items: Sequence[dict],
-    answers: Sequence[Answer],
-    k: int,
-    source_text: Callable[[str], str | None] | None = None,
+def work_dir_for(folder: str | Path, kind: str) -> Path:
+    """A cache folder for a set's files and index: ~/.cache/rag/<kind>/<name>-<hash of its path>."""
+    resolved = Path(folder).resolve()
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "rag" / kind / f"{resolved.name}-{hashlib.sha1(str(resolved).encode()).hexdigest()[:8]}"
+
+
+def evaluate_questions(
+    path: str | Path,
+    settings: Settings | None = None,
+    *,
+    articles: str | Path | None = None,
+    work_dir: str | Path | None = None,
+    index_dir: str | Path | None = None,
+    limit: int | None = None,
+    types: Iterable[str] = (),
+    progress: bool = True,
 ) -> dict:
-    """Summary figures and per-question rows for answers to items (same order).
+    """Ask every (selected) question of a set through `rag.pipeline.ask` and score the answers.
 
-    source_text(source_id) gives the indexed text, to check quotes are verbatim;
-    without it the verbatim share is None.
-    """
-    rows: list[dict] = []
-    hits, rrs, ttfts, totals = [], [], [], []
-    pairs = gold_pairs = cite_q = cite_gold_q = gold_cited = gold_total = 0
-    quotes = verbatim = tokens = 0
-    gen_seconds = 0.0
-    for item, ans in zip(items, answers, strict=True):
-        gold = set(item["sources"])
-        retrieved = unique_ids(h.source_id for h in sorted(ans.hits, key=lambda h: h.rank)[:k])
-        cited = unique_ids(c.source_id for c in ans.citations)
-        v = verdict(item, ans)
-        if item["answerable"] and gold:
-            hits.append(hit_at_k(retrieved, gold, k))
-            rrs.append(mrr(retrieved, gold))
-        if item["answerable"] and not ans.abstained:
-            pairs += len(cited)
-            gold_pairs += len(gold.intersection(cited))
-            if gold:
-                cite_q += 1
-                cite_gold_q += bool(gold.intersection(cited))
-                gold_cited += len(gold.intersection(cited))
-                gold_total += len(gold)
-        checks = []
-        for c in ans.citations:
-            text = source_text(c.source_id) if source_text else None
-            ok = text is not None and text[c.start : c.end] == c.quote
-            checks.append(ok if source_text else None)
-            quotes += 1
-            verbatim += ok
-        t = ans.timings or {}
-        if t.get("total") is not None:
-            totals.append(float(t["total"]))
-        n_tokens = t.get("tokens")
-        # An abstention streams a canned sentence at once; its "first token" would flatter the model.
-        if t.get("first_token") is not None and not ans.abstained and (n_tokens is None or n_tokens > 0):
-            ttfts.append(float(t["first_token"]))
-        if n_tokens and t.get("generation"):
-            tokens += int(n_tokens)
-            gen_seconds += float(t["generation"])
-        rows.append(
-            {
-                "id": item["id"],
-                "question": item["question"],
-                "verdict": v,
-                "answer": ans.text,
-                "abstained": ans.abstained,
-                "cited_sources": cited,
-                "gold_answers": item["answers"],
-                "gold_sources": item["sources"],
-                "retrieved_sources": retrieved,
-                "citations": [
-                    {"source_id": c.source_id, "start": c.start, "end": c.end, "quote": c.quote, "verbatim": ok}
-                    for c, ok in zip(ans.citations, checks, strict=True)
-                ],
-                "timings": dict(t),
-            }
-        )
-    verdicts = {name: sum(r["verdict"] == name for r in rows) for name in VERDICTS}
-    answerable = sum(i["answerable"] for i in items)
-    unanswerable = len(items) - answerable
-    abstained = sum(a.abstained for a in answers)
-    metrics = {
-        "questions": len(items),
-        "answerable": answerable,
-        "unanswerable": unanswerable,
-        "k": k,
-        "retrieval": {"hit_rate": _mean(hits), "mrr": _mean(rrs)},
-        "answers": {
-            "accuracy": _ratio(verdicts["correct"], answerable),
-            "accuracy_when_answered": _ratio(verdicts["correct"], verdicts["correct"] + verdicts["wrong"]),
-        },
-        "citations": {
-            "precision": _ratio(gold_pairs, pairs),
-            "recall": _ratio(cite_gold_q, cite_q),
-            "source_recall": _ratio(gold_cited, gold_total),
-            "verbatim": _ratio(verbatim, quotes) if source_text else None,
-            "count": quotes,
-        },
-        "abstention": {
-            "precision": _ratio(verdicts["abstained-ok"], abstained),
-            "recall": _ratio(verdicts["abstained-ok"], unanswerable),
-            "false_refusals": _ratio(verdicts["false-refusal"], answerable),
-        },
-        "latency": {
-            "total_p50": percentile(totals, 50),
-            "total_p95": percentile(totals, 95),
-            "first_token_p50": percentile(ttfts, 50),
-            "first_token_p95": percentile(ttfts, 95),
-            "tokens_per_second": _ratio(tokens, gen_seconds),
-        },
-        "verdicts": verdicts,
-    }
-    return {"metrics": metrics, "rows": rows}
-
-
-def evaluate_questions(path: str | Path, settings: Settings | None = None, *, progress: bool = True) -> dict:
-    """Ask every question of a JSONL set through `rag.pipeline.ask` and score the answers.
-
-    Returns {"metrics": ..., "rows": [...]}. One untimed warm-up question (the
-    first answerable one, as an abstention may never load the generator) goes
-    first so that loading models does not count in the latency figures.
+    With an article folder (given, or `articles/` beside the questions) the
+    questions are asked over an index of it, built or updated in `index_dir`
+    [work folder/index]; otherwise over the index `settings` name. Returns
+    {"metrics": ..., "rows": [...]}. One untimed warm-up question (the first
+    answerable one, as an abstention may never load the generator) goes first
+    so that loading models does not count in the latency figures.
     """
     from tqdm import tqdm
 
-    from .pipeline import ask, get_retriever
+    from .pipeline import ask, build_index, get_retriever
 
+    questions, articles = question_set(path, articles)
+    items = select(load_questions(questions), limit=limit, types=types)
+    if not items:
+        raise RagError(f"No questions selected from {questions}.")
     settings = settings or Settings.from_env()
-    items = load_questions(path)
+    built = None
+    if articles is not None:
+        work = Path(work_dir) if work_dir else work_dir_for(articles, "eval")
+        settings = settings.replace(source_dir=articles, index_dir=Path(index_dir) if index_dir else work / "index")
+        built = build_index(settings=settings, progress=progress)
+    elif index_dir is not None:
+        settings = settings.replace(index_dir=index_dir)
     store = get_retriever(settings).store
     t0 = time.perf_counter()
     ask(next((i for i in items if i["answerable"]), items[0])["question"], settings=settings)
@@ -315,7 +162,9 @@ def evaluate_questions(path: str | Path, settings: Settings | None = None, *, pr
         return record.text if record else None
 
     report = score_answers(items, answers, settings.k, source_text)
-    report["metrics"]["warmup_seconds"] = warmup
+    report["metrics"].update(warmup_seconds=warmup, questions_file=str(questions), index_dir=str(settings.index_dir))
+    if built is not None:
+        report["metrics"].update(articles=str(articles), index_update=built.summary())
     return report
 
 
@@ -381,9 +230,7 @@ def write_corpus(corpus_path: Path, source_dir: Path) -> dict[str, str]:
 
 def beir_work_dir(beir_dir: str | Path) -> Path:
     """The default cache folder for a BEIR set: ~/.cache/rag/beir/<name>-<hash of its path>."""
-    resolved = Path(beir_dir).resolve()
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache / "rag" / "beir" / f"{resolved.name}-{hashlib.sha1(str(resolved).encode()).hexdigest()[:8]}"
+    return work_dir_for(beir_dir, "beir")
 
 
 def score_rankings(rankings: dict[str, Sequence[str]], qrels: dict[str, set[str]], k: int = 10) -> dict:
@@ -391,10 +238,10 @@ def score_rankings(rankings: dict[str, Sequence[str]], qrels: dict[str, set[str]
     judged = [q for q in rankings if qrels.get(q)]
     return {
         "queries": len(judged),
-        f"ndcg@{k}": _mean([ndcg_at_k(rankings[q], qrels[q], k) for q in judged]),
-        f"recall@{k}": _mean([recall_at_k(rankings[q], qrels[q], k) for q in judged]),
-        "recall@100": _mean([recall_at_k(rankings[q], qrels[q], 100) for q in judged]),
-        "mrr": _mean([mrr(rankings[q], qrels[q]) for q in judged]),
+        f"ndcg@{k}": mean([ndcg_at_k(rankings[q], qrels[q], k) for q in judged]),
+        f"recall@{k}": mean([recall_at_k(rankings[q], qrels[q], k) for q in judged]),
+        "recall@100": mean([recall_at_k(rankings[q], qrels[q], 100) for q in judged]),
+        "mrr": mean([mrr(rankings[q], qrels[q]) for q in judged]),
     }
 
 
@@ -461,29 +308,6 @@ def evaluate_beir(
 
 
 # ---------------------------------------------------------------- output
-
-
-def format_table(metrics: dict) -> str:
-    """The metrics as aligned `name  value` lines, one section after another."""
-    lines = []
-
-    def fmt(value: object) -> str:
-        if value is None:
-            return "n/a"
-        if isinstance(value, float):
-            return f"{value:.4f}" if abs(value) < 10 else f"{value:.1f}"
-        return str(value)
-
-    flat: list[tuple[str, object]] = []
-    for key, value in metrics.items():
-        if isinstance(value, dict):
-            flat.extend((f"{key}.{sub}", v) for sub, v in value.items())
-        else:
-            flat.append((key, value))
-    width = max(len(name) for name, _ in flat)
-    for name, value in flat:
-        lines.append(f"{name:<{width}}  {fmt(value)}")
-    return "\n".join(lines)
 
 
 def write_rows(rows: Iterable[dict], path: str | Path) -> Path:
