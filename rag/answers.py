@@ -27,7 +27,7 @@ from . import check
 from .citations import Evidence, Scored
 from .generation import Scorer
 from .phrases import Phrase, phrases
-from .questions import COMPATIBLE_LABELS, FACT, LIST, OPEN, YESNO, Form
+from .questions import COMPATIBLE_LABELS, FACT, LIST, OPEN, YESNO, Form, analyse
 
 # Sentences within this score of the best are searched for answers.
 MARGIN = 0.25
@@ -84,13 +84,10 @@ def compose(
 
 def _draft(c: Candidate) -> Draft:
     span = (c.evidence.start + c.phrase.start, c.evidence.start + c.phrase.end)
-    context = c.evidence.context[len(c.evidence.context) - c.context_used :] if c.context_used else ()
+    # Context sentences the check needed are cited too (the title, if needed, shows with every citation).
+    n = min(c.context_used, len(c.evidence.context))
+    context = c.evidence.context[len(c.evidence.context) - n :] if n else ()
     return Draft(c.phrase.text, (c.evidence, *context), span)
-
-
-def anchors(form: Form) -> tuple[str, ...]:
-    """The words that qualify what is asked: "apple" in "which apple executive"."""
-    return tuple(w for w in form.focus[:-1] if w not in ("other", "main", "first", "last", "new", "old"))
 
 
 def _focus_compound(p: Phrase, form: Form, sentence: str) -> Phrase | None:
@@ -102,6 +99,8 @@ def _focus_compound(p: Phrase, form: Form, sentence: str) -> Phrase | None:
     for i in range(1, len(words)):
         if check.fold(words[i]).rstrip("s,") == head or check.fold(words[i]) in {check.fold(f) for f in form.focus}:
             lead = " ".join(words[:i]).strip(" ,")
+            if lead and form.kind_of:  # "what kind of prison system": the whole "private prison system"
+                return Phrase(p.text, p.start, p.end, "thing", True, p.group)
             if lead:
                 return Phrase(lead, p.start, p.start + len(lead), "thing", True, p.group)
             break
@@ -112,21 +111,34 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
     """Phrases of the asked type that pass the check, best first, each text once."""
     allowed = COMPATIBLE_LABELS.get(form.answer_type, COMPATIBLE_LABELS["thing"])
     terms = check.content_terms(question)
-    qual = anchors(form)
+    qual = form.anchors
     q_terms = set(terms)
     found: dict[str, list[tuple[Phrase, Scored, int]]] = {}
+    structural: set[tuple[int, int, int]] = set()  # "Y" of "Y <asked noun>": named by its structure
     for s in top:
-        context = [e.text for e in s.evidence.context]
+        context = [s.evidence.title] * bool(s.evidence.title) + [e.text for e in s.evidence.context]
         pool = list(phrases(s.evidence.text))
-        pool += [c for c in (_focus_compound(p, form, s.evidence.text) for p in pool) if c is not None]
-        for p in pool:
+        compounds = [c for c in (_focus_compound(p, form, s.evidence.text) for p in pool) if c is not None]
+        structural.update((s.evidence.start, c.start, c.end) for c in compounds)
+        anchor_set = set(check.tokenize(" ".join(qual)))
+        units = [(p.start, p.end) for p in pool if p.entity]
+        for p in pool + compounds:
             if p.label not in allowed:
                 continue
+            if form.answer_type in ("person", "place", "date", "number") and anchor_set & set(check.tokenize(p.text)):
+                continue  # the qualifier is not the answer: "Meta" qualifies the executive asked for
             if form.answer_type == "thing" and not p.entity and len(p.text.split()) > 6:
                 continue
-            v = check.supports(question, p.text, s.evidence.text, idf, (p.start, p.end), context, qual)
+            v = check.supports(question, p.text, s.evidence.text, idf, (p.start, p.end), context, qual, units)
             if v.ok:
-                found.setdefault(check.fold(p.text), []).append((p, s, v.context_used))
+                anchored = bool(anchor_set) and check.distance(
+                    s.evidence.text, p.start, p.end, list(anchor_set), units
+                ) <= check.ANCHOR_DISTANCE
+                found.setdefault(check.fold(p.text), []).append((p, s, v.context_used + 100 * anchored))
+    # Where some answer stands next to the question's qualifier, answers that do not are dropped.
+    if any(u >= 100 for places in found.values() for _, _, u in places):
+        found = {k: [x for x in v if x[2] >= 100] for k, v in found.items()}
+        found = {k: [(p, s, u - 100) for p, s, u in v] for k, v in found.items() if v}
     out = []
     for places in found.values():
         p, s, used = places[0]
@@ -135,7 +147,11 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
         d = check.distance(s.evidence.text, p.start, p.end, near_terms)
         if d >= 10**6:
             d = check.distance(s.evidence.text, p.start, p.end, terms)
-        exact = 0.5 if p.label == form.answer_type else 0.0
+        if form.answer_type == "thing":
+            exact = 0.5 * ((s.evidence.start, p.start, p.end) in structural) + 0.25 * p.entity
+            exact += 0.5 * _object_of(form.last_preposition, s.evidence.text, p)
+        else:
+            exact = 0.5 * (p.label == form.answer_type)
         overlap = len(set(check.tokenize(p.text)) & q_terms) / max(1, len(check.tokenize(p.text)))
         rank_score = s.score + exact - overlap
         out.append(Candidate(p, s.evidence, 1.0 / (1.0 + d), len(articles), rank_score, used))
@@ -147,6 +163,14 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
 
 def _total(c: Candidate, lm: float = 0.0) -> float:
     return c.rank + c.near + 0.2 * (c.support - 1) + 0.5 * lm
+
+
+def _object_of(preposition: str, sentence: str, p: Phrase) -> bool:
+    """Whether the phrase follows the preposition the question ends on ("into [an AI hub]")."""
+    if not preposition:
+        return False
+    before = sentence[max(0, p.start - 40) : p.start].lower().split()
+    return preposition in before[-3:]
 
 
 def list_items(cands: list[Candidate]) -> list[Candidate]:
@@ -254,3 +278,32 @@ def sources(question: str, top: Sequence[Scored], idf: Callable[[str], float]) -
 
 
 KINDS = (FACT, LIST, YESNO, OPEN)
+
+
+def verify_claim(
+    question: str, answer: str, evidence: str, idf: Callable[[str], float], scorer: Scorer | None = None
+) -> bool:
+    """Whether the evidence sentence supports `answer` as the answer to `question`.
+
+    The claim passes only if this module, given the same evidence, derives the same answer:
+    for yes/no, the same word; otherwise the claimed phrase must be the best candidate (or
+    hold it, or be held by it) after every structure check. A claim whose phrase stands in
+    the sentence but in another relation (Altman for the Apple executive) fails here.
+    """
+    form = analyse(question)
+    ev = Evidence("claim", "claim", "", 0, len(evidence), evidence, 1)
+    top = [Scored(ev, 1.0, 1.0, 1.0)]
+    if form.kind == YESNO or check.fold(answer).strip(" .") in ("yes", "no"):
+        drafts = yes_no(question, top, idf)
+        return bool(drafts) and check.fold(drafts[0].text) == check.fold(answer).strip(" .")
+    if form.kind == OPEN:
+        return check.answer_in_evidence(answer, evidence)
+    cands = candidates(question, form, top, idf)
+    if not cands:
+        return False
+    claimed = set(check.tokenize(answer))
+    if form.kind == LIST:
+        chosen = set().union(*(set(check.tokenize(c.phrase.text)) for c in list_items(cands)))
+        return bool(claimed) and claimed <= chosen
+    best = set(check.tokenize(rank(question, cands, scorer)[0].phrase.text))
+    return bool(claimed & best) and (claimed <= best or best <= claimed)

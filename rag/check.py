@@ -34,7 +34,7 @@ _QUESTION_WORDS = frozenset(
     "should shall may might must many much name named according article articles report reported".split()
 )
 # Coverage of the question's content the evidence must reach (IDF-weighted share).
-MIN_COVERAGE = 0.5
+MIN_COVERAGE = 0.4
 # How many words away from a question term the answer may stand.
 MAX_DISTANCE = 12
 # How many words away from a qualifying word of the question ("Apple" executive) the answer may stand.
@@ -99,8 +99,15 @@ def answer_in_evidence(answer: str, evidence: str) -> bool:
     return all(w in ev_words for w in words)
 
 
-def distance(evidence: str, start: int, end: int, terms: list[str]) -> int:
-    """Words between the span evidence[start:end] and the nearest question term outside it."""
+def distance(
+    evidence: str, start: int, end: int, terms: list[str], units: Sequence[tuple[int, int]] = ()
+) -> int:
+    """Words between the span evidence[start:end] and the nearest question term outside it.
+
+    units: spans of whole names ("Meta Platforms Inc."); a term inside one counts from the
+    name's near edge, so "Meta Platforms Inc. CEO Mark Zuckerberg" puts Zuckerberg one word
+    from Meta.
+    """
     spans = [(m.start(), m.end()) for m in _WORDS.finditer(evidence)]
     best = 10**6
     inside = [i for i, (a, b) in enumerate(spans) if a < end and b > start]
@@ -113,7 +120,12 @@ def distance(evidence: str, start: int, end: int, terms: list[str]) -> int:
             continue
         analysed = tokenize(evidence[a:b])
         if analysed and analysed[0] in term_set:
-            best = min(best, lo - i if i < lo else i - hi)
+            j = i
+            for u0, u1 in units:
+                if u0 <= a < u1 and not (u0 < end and u1 > start):  # the whole name, up to its near edge
+                    near = [k for k, (x, y) in enumerate(spans) if u0 <= x < u1]
+                    j = near[-1] if i < lo else near[0]
+            best = min(best, lo - j if j < lo else j - hi)
     return best
 
 
@@ -130,13 +142,15 @@ def supports(
     span: tuple[int, int] | None = None,
     context: Sequence[str] = (),
     anchors: Sequence[str] = (),
+    units: Sequence[tuple[int, int]] = (),
 ) -> Verdict:
     """Whether evidence says that `answer` answers `question`.
 
     span: the answer's offsets in evidence. context: the sentences before it (nearest last),
     used, and then reported in `context_used`, only where the sentence alone does not name
     what the question is about. anchors: words that qualify what is asked ("Apple" in
-    "which Apple executive"); where the sentence holds one, the answer must stand next to it.
+    "which Apple executive"); where the sentence holds one, the answer must stand next to it
+    (units: spans of whole names in evidence, see `distance`).
     """
     if not answer.strip():
         return Verdict(False, "empty answer")
@@ -166,7 +180,7 @@ def supports(
         return Verdict(False, reason)
     if span is not None:
         anchor_terms = [t for t in tokenize(" ".join(anchors)) if t not in answer_terms]
-        near_anchor = distance(evidence, span[0], span[1], anchor_terms) if anchor_terms else 10**6
+        near_anchor = distance(evidence, span[0], span[1], anchor_terms, units) if anchor_terms else 10**6
         if anchor_terms and near_anchor < 10**6 and near_anchor > ANCHOR_DISTANCE:
             return Verdict(False, "the answer does not stand with what the question qualifies it by")
         if rest and distance(evidence, span[0], span[1], rest) > MAX_DISTANCE:

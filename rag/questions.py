@@ -12,6 +12,7 @@ Does not look at any article or model, and holds no rule for a particular questi
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -83,6 +84,13 @@ class Form:
     kind: str
     answer_type: str = "thing"  # person, place, date, number, org, source or thing
     focus: tuple[str, ...] = ()
+    # Words that qualify the asked thing: "apple" in "which Apple executive"; "tech" in
+    # "which tech companies' representatives" (the possessor names the asked thing).
+    anchors: tuple[str, ...] = ()
+    # "what kind of X": the answer is a kind of X, said with the X ("private prison system").
+    kind_of: bool = False
+    # A question that ends on a preposition ("turn Argentina into?") asks for that preposition's object.
+    last_preposition: str = ""
 
 
 def words(question: str) -> list[str]:
@@ -104,7 +112,10 @@ def _plural(word: str) -> bool:
 def _focus(ws: list[str], start: int) -> tuple[str, ...]:
     """The noun phrase after an interrogative word, up to its verb: "which [tech companies'] does ..." ."""
     out: list[str] = []
-    for w in ws[start:]:
+    rest = ws[start:]
+    if len(rest) > 1 and rest[0] in ("kind", "type", "sort", "kinds", "types", "form") and rest[1] == "of":
+        rest = rest[2:]  # "what kind of prison system": the system is asked about
+    for w in rest:
         if w in _VERBISH or w in _WH or w in _OPEN_VERBS or w in _PREPOSITIONS:
             break
         if w in ("the", "a", "an", "kind", "type", "sort", "kinds", "types"):
@@ -113,6 +124,15 @@ def _focus(ws: list[str], start: int) -> tuple[str, ...]:
         if len(out) >= 4:
             break
     return tuple(out)
+
+
+_GENERIC = frozenset("other main first last new old major key different various".split())
+
+
+def _anchors(focus: tuple[str, ...]) -> tuple[str, ...]:
+    possessors = [i for i, n in enumerate(focus[:-1]) if n.endswith(("'", "’", "'s", "’s"))]
+    head = possessors[-1] if possessors else len(focus) - 1
+    return tuple(w for w in focus[:head] if w not in _GENERIC)
 
 
 def _type_of(nouns: tuple[str, ...]) -> str:
@@ -146,6 +166,16 @@ def _main_clause(ws: list[str], question: str) -> list[str]:
 
 
 def analyse(question: str) -> Form:
+    form = _analyse(question)
+    kind_of = bool(re.search(r"\b(kind|type|sort|form)s? of\b", question, re.I))
+    ws = words(question)
+    last = ws[-1] if ws and ws[-1] in _PREPOSITIONS | {"into", "onto", "like", "as"} else ""
+    if form.kind in (FACT, LIST) and (kind_of or last):
+        return dataclasses.replace(form, kind_of=kind_of, last_preposition=last)
+    return form
+
+
+def _analyse(question: str) -> Form:
     q = question.strip()
     low = q.lower()
     ws = _main_clause(words(q), q)
@@ -158,7 +188,7 @@ def analyse(question: str) -> Form:
         return Form(OPEN)
     if low.startswith(_LIST_STARTS):
         focus = _focus(ws, 1)
-        return Form(LIST, _type_of(focus), focus)
+        return Form(LIST, _type_of(focus), focus, _anchors(focus))
     if first in AUXILIARIES:
         # "Is it X or Y?" asks to choose, not to confirm.
         if " or " in low and not low.rstrip("?").endswith(" or not"):
@@ -190,8 +220,8 @@ def analyse(question: str) -> Form:
             return Form(FACT, "thing", focus)
         answer_type = _type_of(focus)
         if focus and _plural(focus[-1]) and answer_type not in ("date", "number"):
-            return Form(LIST, answer_type, focus)
-        return Form(FACT, answer_type, focus)
+            return Form(LIST, answer_type, focus, _anchors(focus))
+        return Form(FACT, answer_type, focus, _anchors(focus))
     if any(w in _OPEN_VERBS for w in ws[:3]):
         return Form(OPEN)
     return Form(FACT)
