@@ -200,4 +200,3 @@ def _split_by_words(count_tokens: TokenCounter) -> TokenSplitter:
         return pieces
 
     return split
-

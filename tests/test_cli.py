@@ -14,10 +14,14 @@ def test_index_then_search_json(settings, embedder, monkeypatch) -> None:
     monkeypatch.setenv("RAG_CHUNK_OVERLAP", "8")
     runner = CliRunner()
     use = {"embedder": embedder}
-    out = runner.invoke(cli, ["index", "--source", str(settings.source_dir), "--index", str(settings.index_dir)], obj=use)
+    out = runner.invoke(
+        cli, ["index", "--source", str(settings.source_dir), "--index", str(settings.index_dir)], obj=use
+    )
     assert out.exit_code == 0, out.output
     assert "3 added, 0 changed, 0 removed, 0 unchanged, 0 skipped" in out.output
-    out = runner.invoke(cli, ["search", "Hayek medal", "--index", str(settings.index_dir), "--json", "-k", "2"], obj=use)
+    out = runner.invoke(
+        cli, ["search", "Hayek medal", "--index", str(settings.index_dir), "--json", "-k", "2"], obj=use
+    )
     assert out.exit_code == 0, out.output
     hits = json.loads(out.output)
     assert hits[0]["source_id"] == "summit" and {"start", "end", "score", "title", "chunk_id"} <= set(hits[0])

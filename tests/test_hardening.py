@@ -30,10 +30,10 @@ import pytest
 
 import rag
 from rag import documents, pipeline
-from rag.errors import QuestionError
-from rag.pipeline import check_question
 from rag.embedding import TextEmbedder
+from rag.errors import QuestionError
 from rag.indexing import index_config
+from rag.pipeline import check_question
 from rag.retrieval import Retriever
 from rag.settings import Settings
 from rag.store import LOCK, live_version, open_store
@@ -436,7 +436,10 @@ def test_damaged_index_is_detected_and_rebuild_fixes_it(tmp_path, fake_seeds_ind
     assert line.endswith(".")
     fixed = run(["index", "--rebuild", "--source", str(SEEDS), "--index", str(index_dir)], fake=True)
     assert fixed.code == 0, fixed
-    assert rag.search("Starlink", settings=Settings(index_dir=index_dir), embedder=embedder)[0].source_id == STARLINK_SOURCE
+    assert (
+        rag.search("Starlink", settings=Settings(index_dir=index_dir), embedder=embedder)[0].source_id
+        == STARLINK_SOURCE
+    )
 
 
 def test_damaged_vectors_make_an_update_rebuild_everything(tmp_path) -> None:

@@ -48,7 +48,9 @@ def test_incremental_update_embeds_only_changed_and_added(settings, embedder, co
     assert any("Berlin" in t for t in embedder.encoded)
     hits = rag.search("copper exports Chile", k=5, settings=settings, embedder=embedder)
     assert hits[0].source_id == "new"
-    assert all(h.source_id != "lithium" for h in rag.search("lithium deposits", k=10, settings=settings, embedder=embedder))
+    assert all(
+        h.source_id != "lithium" for h in rag.search("lithium deposits", k=10, settings=settings, embedder=embedder)
+    )
     # Only one version stays on disk.
     assert len([p for p in settings.index_dir.iterdir() if p.name.startswith("v-")]) == 1
 

@@ -141,7 +141,7 @@ class Store:
             parts = self._db.execute(
                 "SELECT text FROM source_parts WHERE source_id = ? ORDER BY start", (source_id,)
             ).fetchall()
-        return SourceRecord(*row, "".join(p[0] for p in parts))
+        return SourceRecord(row[0], row[1], row[2], row[3], "".join(p[0] for p in parts))
 
     def source_ids(self) -> list[str]:
         with self._lock:
