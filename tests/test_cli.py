@@ -19,6 +19,7 @@ def test_index_then_search_json(settings, embedder, monkeypatch) -> None:
     )
     assert out.exit_code == 0, out.output
     assert "3 added, 0 changed, 0 removed, 0 unchanged, 0 skipped" in out.output
+    assert embedder.encoded, "the CLI did not use the embedder it was given"
     out = runner.invoke(
         cli, ["search", "Hayek medal", "--index", str(settings.index_dir), "--json", "-k", "2"], obj=use
     )

@@ -8,7 +8,7 @@ import pytest
 
 import rag
 from rag.errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexNotFoundError
-from rag.store import BuildLock, Manifest, live_version, open_store
+from rag.store import BuildLock, Manifest, VersionWriter, live_version, open_store
 
 from .conftest import FakeEmbedder
 
@@ -119,7 +119,6 @@ def test_large_file_is_indexed_from_blocks_with_exact_offsets(settings, embedder
 
     monkeypatch.setattr(documents, "STREAM_BYTES", 2048)
     monkeypatch.setattr(documents, "BLOCK_BYTES", 100)
-    monkeypatch.setattr("rag.chunking.STREAM_TAIL_CHARS", 300)
     text = "Copper report\n\n" + "".join(
         f"Mine {i} in Chile shipped {i * 7} tonnes of copper to China. " for i in range(400)
     )
@@ -147,17 +146,22 @@ def test_a_file_failing_part_way_leaves_no_rows_behind(settings, embedder, corpu
 
     def failing(self):
         for i, block in enumerate(real_blocks(self)):
-            if self.source_id == "bad" and i == 3:
+            if self.source_id == "bad" and i == 80:
                 raise documents.UnreadableFile("cannot read: Input/output error")
             yield block
 
     monkeypatch.setattr(documents.Document, "blocks", failing)
     monkeypatch.setattr(documents, "STREAM_BYTES", 2048)
-    monkeypatch.setattr(documents, "BLOCK_BYTES", 512)
-    monkeypatch.setattr("rag.chunking.STREAM_TAIL_CHARS", 300)
-    (corpus / "bad.txt").write_text("Bad\n\n" + "Zinc prices fell sharply in Peru this week. " * 200)
+    monkeypatch.setattr(documents, "BLOCK_BYTES", 4096)
+    # Fails ~330k characters in: past the first window of chunk_stream (2 * STREAM_TAIL_CHARS),
+    # so some of its chunks are written already and some wait in the batch.
+    (corpus / "bad.txt").write_text("Bad\n\n" + "Zinc prices fell sharply in Peru this week. " * 8000)
+    written: list[int] = []
+    real_truncate = VersionWriter.truncate
+    monkeypatch.setattr(VersionWriter, "truncate", lambda self, n: written.append(self.count) or real_truncate(self, n))
     stats = rag.build_index(settings=settings, embedder=embedder)
     assert stats.added == 3 and dict(stats.skipped_files)["bad.txt"] == "cannot read: Input/output error"
+    assert written and written[0] > 100, "the file failed before any of its chunks was written"
     store = open_store(settings.index_dir)
     assert "bad" not in store.source_ids() and "bad" not in store.rows_of_sources()
     # open_store checked that the dense index and BM25 hold as many rows as the manifest says.
