@@ -49,6 +49,7 @@ test-fast: install
 lint: install
 	$(BIN)/ruff check rag tests
 	$(BIN)/ruff format --check rag tests
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) index

@@ -173,12 +173,6 @@ class BM25:
         self.matrix = matrix  # scipy CSC, shape (n_chunks, n_terms), BM25 weight per cell
         self.k1, self.b = k1, b
 
-    @classmethod
-    def build(cls, texts: list[str], k1: float = 1.2, b: float = 0.75) -> BM25:
-        builder = BM25Builder(k1, b)
-        builder.add(texts)
-        return builder.finish()
-
     def scores(self, query: str) -> np.ndarray:
         ids = [self.vocab[t] for t in tokenize(query) if t in self.vocab]
         if not ids:

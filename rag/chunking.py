@@ -19,7 +19,7 @@ Does not embed or store; token counts come from a `count_tokens` callable
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 # Abbreviations after which a full stop does not end a sentence.
@@ -96,8 +96,8 @@ def chunk(
     Neighbouring chunks share their boundary sentences, up to `overlap_tokens`.
     `split_tokens(text, n)` cuts an over-long sentence into pieces of at most n
     tokens, as (start, end) offsets; without it the sentence is cut by words.
-    `count_many`, if given, counts a list of texts in one call (the tokenizer's
-    batch call is ~2x faster than one call per sentence).
+    `count_many`, if given, counts a list of texts in one call (a tokenizer's
+    batch call is faster than one call per sentence).
     """
     if max_tokens < 8:
         raise ValueError("max_tokens must be at least 8")
@@ -200,8 +200,3 @@ def _split_by_words(count_tokens: TokenCounter) -> TokenSplitter:
         return pieces
 
     return split
-
-
-def spans_in(text: str, spans: Sequence[Span], start: int, end: int) -> list[Span]:
-    """The sentence spans that lie within [start, end)."""
-    return [s for s in spans if s.start >= start and s.end <= end]

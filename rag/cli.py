@@ -13,11 +13,15 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from .errors import RagError
-from .settings import Settings
+from .settings import Settings, offline_environment
+
+if TYPE_CHECKING:
+    from .embedding import TextEmbedder
 
 
 def _friendly(func: Callable) -> Callable:
@@ -36,11 +40,22 @@ def _friendly(func: Callable) -> Callable:
 
 
 def _settings(**options: object) -> Settings:
-    return Settings.from_env(**{k: v for k, v in options.items() if v is not None})
+    return Settings.from_env().replace(**options)
+
+
+def _embedder() -> TextEmbedder | None:
+    """An embedder handed in by whoever runs the CLI in-process (`cli(args, obj={"embedder": e})`), else None.
+
+    TODO: answers rewrite: the pipeline's entry points are annotated `Embedder`; once they take a
+    `TextEmbedder`, drop the `type: ignore[arg-type]` where this is passed.
+    """
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx is not None else None
+    return obj.get("embedder") if isinstance(obj, dict) else None
 
 
 def _dump(obj: object) -> None:
-    data = dataclasses.asdict(obj) if dataclasses.is_dataclass(obj) else obj
+    data = dataclasses.asdict(obj) if dataclasses.is_dataclass(obj) and not isinstance(obj, type) else obj
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
@@ -69,7 +84,8 @@ def index(source_dir: Path | None, index_dir: Path | None, rebuild: bool, as_jso
     from .pipeline import build_index
 
     settings = _settings(source_dir=source_dir, index_dir=index_dir)
-    stats = build_index(settings=settings, rebuild=rebuild, progress=not as_json and sys.stderr.isatty())
+    progress = not as_json and sys.stderr.isatty()
+    stats = build_index(settings=settings, rebuild=rebuild, progress=progress, embedder=_embedder())  # type: ignore[arg-type]
     if as_json:
         _dump(stats)
         return
@@ -88,7 +104,7 @@ def search(query: str, k: int, index_dir: Path | None, as_json: bool) -> None:
     """Show the passages that best match QUERY."""
     from .pipeline import search as do_search
 
-    hits = do_search(query, k=k, settings=_settings(index_dir=index_dir))
+    hits = do_search(query, k=k, settings=_settings(index_dir=index_dir), embedder=_embedder())  # type: ignore[arg-type]
     if as_json:
         _dump([dataclasses.asdict(h) for h in hits])
         return
@@ -112,7 +128,7 @@ def ask(question: str, index_dir: Path | None, model: str | None, k: int | None,
 
     settings = _settings(index_dir=index_dir, model=model, k=k)
     answer: Answer | None = None
-    for item in ask_stream(question, settings=settings):
+    for item in ask_stream(question, settings=settings, embedder=_embedder()):  # type: ignore[arg-type]
         if isinstance(item, Answer):
             answer = item
         elif not as_json:
@@ -141,6 +157,7 @@ def ask(question: str, index_dir: Path | None, model: str | None, k: int | None,
 @_friendly
 def ui(index_dir: Path | None, model: str | None, host: str, port: int) -> None:
     """Start the chat in the browser (local only by default)."""
+    offline_environment()  # before Gradio imports huggingface_hub, which reads it once
     from .ui import launch
 
     launch(_settings(index_dir=index_dir, model=model), host=host, port=port)
@@ -228,57 +245,3 @@ def eval_command(
         click.echo(format_table(report["metrics"]))
     if rows_path is not None:
         click.echo(f"Per-question rows: {rows_path}", err=True)
-
-
-@cli.command("bench")
-@click.option(
-    "--parts", default="build,search,answer", show_default=True, help="Which measurements: build, search, answer."
-)
-@click.option("--sizes", default="1000,10000,100000", show_default=True, help="Corpus sizes to build, in chunks.")
-@click.option(
-    "--embed-max",
-    type=int,
-    default=10_000,
-    show_default=True,
-    help="Larger corpora get stand-in vectors; their embedding time is extrapolated.",
-)
-@click.option(
-    "--search-sizes", default="10000,100000,1000000", show_default=True, help="Vector counts for search latency."
-)
-@click.option("--queries", type=int, default=200, show_default=True, help="Queries per search measurement.")
-@click.option("--hnsw-max", type=int, default=100_000, show_default=True, help="Largest size to build HNSW at.")
-@click.option("--pq", is_flag=True, help="Also measure IVF-PQ at the largest search size (~5 min more).")
-@click.option(
-    "--work",
-    "work_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Corpora, indexes and results.json [~/.cache/rag/bench].",
-)
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Where benchmarks.md and plots go [docs/].",
-)
-@_friendly
-def bench_command(
-    parts: str,
-    sizes: str,
-    embed_max: int,
-    search_sizes: str,
-    queries: int,
-    hnsw_max: int,
-    pq: bool,
-    work_dir: Path | None,
-    out_dir: Path | None,
-) -> None:
-    """Measure index build, search latency and answers here; write docs/benchmarks.md and plots."""
-    from . import bench
-
-    argv = ["--parts", parts, "--sizes", sizes, "--embed-max", str(embed_max), "--search-sizes", search_sizes]
-    argv += ["--queries", str(queries), "--hnsw-max", str(hnsw_max)] + (["--pq"] if pq else [])
-    if work_dir is not None:
-        argv += ["--work", str(work_dir)]
-    if out_dir is not None:
-        argv += ["--out", str(out_dir)]
-    bench.main(argv)

@@ -35,9 +35,6 @@ HTML_SUFFIXES = {".html", ".htm"}
 PDF_SUFFIXES = {".pdf"}
 SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
 MAX_TITLE_CHARS = 300
-# HTML and PDF files larger than this are skipped with a reason: they are parsed
-# whole. Settings.max_file_mb overrides it. Text files have no limit: they stream.
-MAX_FILE_MB = 10.0
 # Text files larger than this are read block by block instead of whole.
 STREAM_BYTES = 4 * 2**20
 BLOCK_BYTES = 2**20
@@ -187,12 +184,11 @@ def file_hash(path: Path) -> str:
     return h.hexdigest()
 
 
-def load(
-    source_id: str, path: Path, root: Path, max_mb: float = MAX_FILE_MB, content_hash: str | None = None
-) -> Document:
+def load(source_id: str, path: Path, root: Path, max_mb: float, content_hash: str | None = None) -> Document:
     """Open one file as a Document; raises UnreadableFile with the reason.
 
-    Large text files are only sniffed here (encoding, title); their text is read
+    HTML and PDF files over `max_mb` (Settings.max_file_mb) are refused. Large text
+    files are only sniffed here (encoding, title); their text is read
     by `Document.blocks()`.
     """
     rel = path.relative_to(root).as_posix()
@@ -206,7 +202,7 @@ def load(
     return Document(source_id, rel, title, text, content_hash or file_hash(path))
 
 
-def read_text(path: Path, max_mb: float = MAX_FILE_MB) -> tuple[str, str]:
+def read_text(path: Path, max_mb: float) -> tuple[str, str]:
     """Return (text, title) of a file, or raise UnreadableFile.
 
     An HTML or PDF file over `max_mb` megabytes (0: no limit) is refused before
@@ -231,7 +227,7 @@ def read_text(path: Path, max_mb: float = MAX_FILE_MB) -> tuple[str, str]:
         text, title = _html_text(decode(data))
     else:
         text, title = decode(data), ""
-    text = normalise(text)
+    text = unix_line_ends(text)
     if not text.strip():
         raise UnreadableFile("no text found")
     return text, title or first_line(text)
@@ -254,11 +250,11 @@ def _sniff(path: Path) -> tuple[str, str]:
     first = codecs.getincrementaldecoder(encoding)(errors="replace").decode(sample, final=False)
     if _looks_binary(first):
         raise UnreadableFile("binary data, not text (no encoding fits)")
-    return encoding, first_line(normalise(first))
+    return encoding, first_line(unix_line_ends(first))
 
 
 def _stream_text(path: Path | None, encoding: str) -> Iterator[str]:
-    """Decode and normalise a file block by block (a CR at a block's end waits for the next)."""
+    """Decode a file block by block and give it Unix line ends (a CR at a block's end waits for the next)."""
     if path is None:
         return
     decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
@@ -270,7 +266,7 @@ def _stream_text(path: Path | None, encoding: str) -> Iterator[str]:
             carry = ""
             if data and text.endswith("\r"):
                 text, carry = text[:-1], "\r"
-            text = normalise(text, start=first)
+            text = unix_line_ends(text, start=first)
             first = False
             if text:
                 yield text
@@ -363,7 +359,7 @@ def _looks_binary(text: str) -> bool:
     return bad / min(len(text), 20000) > 0.01
 
 
-def normalise(text: str, start: bool = True) -> str:
+def unix_line_ends(text: str, start: bool = True) -> str:
     """Unix line ends, no NUL; a byte-order mark is dropped only at the `start` of a text."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     return text.lstrip("\ufeff") if start else text

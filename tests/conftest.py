@@ -1,7 +1,9 @@
 """Shared test helpers: a small fake embedder and fake model, and corpus folders.
 
 The fakes exist so the chunking, store, retrieval and citation logic can be
-tested in milliseconds; tests marked `model` use the real bundled models.
+tested in milliseconds; tests marked `model` use the real bundled models. They
+are handed in where the product takes collaborators (`embedder=`, `generator=`,
+the CLI's `obj={"embedder": ...}`), never patched into private state.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rag.embedding import TextEmbedder, pieces_from_offsets
 from rag.settings import Settings
 
 # Gradio must not try to reach the network from tests.
@@ -24,7 +27,7 @@ _WORD = re.compile(r"\w+")
 
 
 class FakeEmbedder:
-    """Bag-of-words vectors from hashed words; one token per word."""
+    """Bag-of-words vectors from hashed words; one token per word. A `TextEmbedder`, like `Embedder`."""
 
     identity = "fake-embedder"
     max_tokens = 254
@@ -41,12 +44,7 @@ class FakeEmbedder:
         return [self.count_tokens(t) for t in texts]
 
     def split_tokens(self, text: str, max_tokens: int) -> list[tuple[int, int]]:
-        words = [m.span() for m in re.finditer(r"\S+", text)]
-        pieces = []
-        for i in range(0, len(words), max_tokens):
-            group = words[i : i + max_tokens]
-            pieces.append((group[0][0], group[-1][1]))
-        return [(a if k == 0 else pieces[k - 1][1], b) for k, (a, b) in enumerate(pieces)]
+        return pieces_from_offsets([m.span() for m in re.finditer(r"\S+", text)], max_tokens)
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         if self.forbid:
@@ -78,16 +76,26 @@ class FakeModel:
         yield from re.findall(r"\S+\s*", text)
 
 
+_: type[TextEmbedder] = FakeEmbedder  # the type checker holds the fake to the protocol
+
+
+@pytest.fixture
+def embedder() -> FakeEmbedder:
+    """A fresh FakeEmbedder, to pass as `embedder=`."""
+    return FakeEmbedder()
+
+
 @pytest.fixture
 def fake_embedder(monkeypatch) -> FakeEmbedder:
-    """A FakeEmbedder that rag.pipeline uses instead of the real model."""
+    """A FakeEmbedder that rag.pipeline.get_embedder returns instead of the real model.
+
+    Only for tests/test_answers.py until the answers rewrite passes `embedder=` there; use `embedder`.
+    """
     import rag.pipeline
 
     emb = FakeEmbedder()
     monkeypatch.setattr(rag.pipeline, "get_embedder", lambda settings: emb)
-    rag.pipeline._stores.clear()
-    yield emb
-    rag.pipeline._stores.clear()
+    return emb
 
 
 ARTICLES = {

@@ -1,12 +1,15 @@
-"""The pure parts of rag.bench and the store's index choice; no model is loaded."""
+"""The pure parts of scripts/bench.py and the store's index choice; no model is loaded."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from rag import bench
-from rag.store import EXACT_MAX_VECTORS, build_dense, choose_index_factory, tune_search
+from rag.store.dense import EXACT_MAX_VECTORS, build_dense, choose_index_factory, tune_search
+from scripts import bench
 
 POOL = [
     "The council approved 12 new bus lines on Tuesday.",
@@ -141,14 +144,26 @@ def test_render_markdown_of_partial_results_names_the_machine() -> None:
     assert "Test CPU, 2 cores" in md and md.startswith("# Benchmarks")
 
 
-def test_the_cli_bench_command_passes_its_options_to_rag_bench(monkeypatch) -> None:
-    from click.testing import CliRunner
+def test_options_name_the_data_files_and_default_to_the_cache_folder(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("RAG_CACHE_DIR", str(tmp_path / "cache"))
+    opts = bench.parse_args(["--scifact", "c.jsonl", "--questions", "q.jsonl"])
+    assert (opts.scifact, opts.questions) == (Path("c.jsonl"), Path("q.jsonl"))
+    assert opts.work_dir == tmp_path / "cache" / "bench"
+    assert bench.parse_args([]).scifact is None  # no data folder is guessed
 
-    from rag.cli import cli
 
-    seen: list[list[str]] = []
-    monkeypatch.setattr(bench, "main", lambda argv: seen.append(list(argv)))
-    result = CliRunner().invoke(cli, ["bench", "--parts", "search", "--search-sizes", "10000", "--work", "w"])
-    assert result.exit_code == 0, result.output
-    opts = bench.parse_args(seen[0])
-    assert opts.parts == ("search",) and opts.search_sizes == (10000,) and str(opts.work_dir) == "w"
+def test_seed_questions_come_from_the_given_file_else_generic_ones(tmp_path) -> None:
+    path = tmp_path / "q.jsonl"
+    rows = [{"question": "Who?", "answerable": True}, {"question": "Never?", "answerable": False}, {"question": "Why?"}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert bench.seed_questions(path) == ["Who?", "Why?"]
+    assert bench.seed_questions(None) and bench.seed_questions(tmp_path / "missing.jsonl") == bench.seed_questions()
+
+
+def test_the_timed_embedder_counts_what_the_build_embeds(settings, embedder) -> None:
+    import rag
+
+    timed = bench.TimedEmbedder(embedder)
+    stats = rag.build_index(settings=settings, embedder=timed)
+    assert timed.texts == stats.embedded_chunks == len(embedder.encoded) > 0 and timed.seconds > 0
+    assert rag.search("Hayek", settings=settings, embedder=embedder)[0].source_id == "summit"  # same identity

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -72,6 +73,7 @@ def test_over_long_sentence_is_cut_within_window() -> None:
     assert sum(emb.count_tokens(c.text) for c in chunks) >= 500
 
 
+@pytest.mark.model
 def test_real_tokenizer_counts_word_pieces() -> None:
     from rag.embedding import Embedder
 

@@ -9,36 +9,44 @@ from click.testing import CliRunner
 from rag.cli import cli
 
 
-def test_index_then_search_json(settings, fake_embedder, monkeypatch) -> None:
+def test_index_then_search_json(settings, embedder, monkeypatch) -> None:
     monkeypatch.setenv("RAG_CHUNK_TOKENS", "40")
     monkeypatch.setenv("RAG_CHUNK_OVERLAP", "8")
     runner = CliRunner()
-    out = runner.invoke(cli, ["index", "--source", str(settings.source_dir), "--index", str(settings.index_dir)])
+    use = {"embedder": embedder}
+    out = runner.invoke(
+        cli, ["index", "--source", str(settings.source_dir), "--index", str(settings.index_dir)], obj=use
+    )
     assert out.exit_code == 0, out.output
     assert "3 added, 0 changed, 0 removed, 0 unchanged, 0 skipped" in out.output
-    out = runner.invoke(cli, ["search", "Hayek medal", "--index", str(settings.index_dir), "--json", "-k", "2"])
+    assert embedder.encoded, "the CLI did not use the embedder it was given"
+    out = runner.invoke(
+        cli, ["search", "Hayek medal", "--index", str(settings.index_dir), "--json", "-k", "2"], obj=use
+    )
     assert out.exit_code == 0, out.output
     hits = json.loads(out.output)
     assert hits[0]["source_id"] == "summit" and {"start", "end", "score", "title", "chunk_id"} <= set(hits[0])
 
 
-def test_missing_index_is_one_line_and_exit_1(tmp_path, fake_embedder) -> None:
-    out = CliRunner().invoke(cli, ["search", "anything", "--index", str(tmp_path / "none")])
+def test_missing_index_is_one_line_and_exit_1(tmp_path, embedder) -> None:
+    out = CliRunner().invoke(cli, ["search", "anything", "--index", str(tmp_path / "none")], obj={"embedder": embedder})
     assert out.exit_code == 1
     lines = out.output.strip().splitlines()
     assert len(lines) == 1 and "run `rag index`" in lines[0] and "Traceback" not in out.output
 
 
-def test_missing_source_folder_is_one_line(tmp_path, fake_embedder) -> None:
-    out = CliRunner().invoke(cli, ["index", "--source", str(tmp_path / "nope"), "--index", str(tmp_path / "i")])
+def test_missing_source_folder_is_one_line(tmp_path, embedder) -> None:
+    args = ["index", "--source", str(tmp_path / "nope"), "--index", str(tmp_path / "i")]
+    out = CliRunner().invoke(cli, args, obj={"embedder": embedder})
     assert out.exit_code == 1 and "does not exist" in out.output and len(out.output.strip().splitlines()) == 1
 
 
-def test_bad_model_file_names_file_and_fix(settings, fake_embedder, tmp_path, monkeypatch) -> None:
+def test_bad_model_file_names_file_and_fix(settings, embedder, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("RAG_CHUNK_TOKENS", "40")
     monkeypatch.setenv("RAG_CHUNK_OVERLAP", "8")
     runner = CliRunner()
-    runner.invoke(cli, ["index", "--source", str(settings.source_dir), "--index", str(settings.index_dir)])
+    use = {"embedder": embedder}
+    runner.invoke(cli, ["index", "--source", str(settings.source_dir), "--index", str(settings.index_dir)], obj=use)
     bad = tmp_path / "bad.gguf"
     bad.write_bytes(b"not a model")
     out = runner.invoke(
@@ -51,6 +59,7 @@ def test_bad_model_file_names_file_and_fix(settings, fake_embedder, tmp_path, mo
             "--model",
             str(bad),
         ],
+        obj=use,
     )
     assert out.exit_code == 1
     assert str(bad) in out.output and "GGUF" in out.output and "Traceback" not in out.output

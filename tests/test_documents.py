@@ -6,6 +6,9 @@ import pytest
 
 from rag import documents
 from rag.errors import SourceError
+from rag.settings import Settings
+
+MB = Settings().max_file_mb
 
 
 def _pdf_with_text(text: str) -> bytes:
@@ -38,19 +41,19 @@ def test_source_ids_are_relative_paths_without_extension(corpus) -> None:
 
 
 def test_title_is_first_line_and_hash_is_stable(corpus) -> None:
-    doc = documents.load("summit", corpus / "summit.txt", corpus)
+    doc = documents.load("summit", corpus / "summit.txt", corpus, MB)
     assert doc.title == "The summit in Hamburg"
     assert doc.text.startswith("The summit in Hamburg")
-    assert doc.content_hash == documents.load("summit", corpus / "summit.txt", corpus).content_hash
-    md = documents.load("lithium", corpus / "lithium.md", corpus)
+    assert doc.content_hash == documents.load("summit", corpus / "summit.txt", corpus, MB).content_hash
+    md = documents.load("lithium", corpus / "lithium.md", corpus, MB)
     assert md.title == "Lithium deposits"
 
 
 def test_other_encodings_are_decoded(tmp_path) -> None:
     (tmp_path / "latin.txt").write_bytes("Café in São Paulo, naïve résumé. Überall Grüße.".encode("latin-1"))
     (tmp_path / "utf16.txt").write_bytes("Hello from UTF-16 — über".encode("utf-16"))
-    assert "São Paulo" in documents.read_text(tmp_path / "latin.txt")[0]
-    assert documents.read_text(tmp_path / "utf16.txt")[0] == "Hello from UTF-16 — über"
+    assert "São Paulo" in documents.read_text(tmp_path / "latin.txt", MB)[0]
+    assert documents.read_text(tmp_path / "utf16.txt", MB)[0] == "Hello from UTF-16 — über"
 
 
 def test_html_is_turned_into_text_without_markup(tmp_path) -> None:
@@ -62,7 +65,7 @@ def test_html_is_turned_into_text_without_markup(tmp_path) -> None:
         "</body></html>"
     )
     (tmp_path / "page.html").write_text(page, encoding="utf-8")
-    text, title = documents.read_text(tmp_path / "page.html")
+    text, title = documents.read_text(tmp_path / "page.html", MB)
     assert title == "Lithium news"
     assert "lithium deposits" in text
     assert "<b>" not in text and "var x" not in text
@@ -70,7 +73,7 @@ def test_html_is_turned_into_text_without_markup(tmp_path) -> None:
 
 def test_pdf_text_is_extracted(tmp_path) -> None:
     (tmp_path / "doc.pdf").write_bytes(_pdf_with_text("Starlink reached Argentina in March."))
-    text, _ = documents.read_text(tmp_path / "doc.pdf")
+    text, _ = documents.read_text(tmp_path / "doc.pdf", MB)
     assert "Starlink reached Argentina" in text
 
 
@@ -85,7 +88,7 @@ def test_pdf_text_is_extracted(tmp_path) -> None:
 def test_unreadable_files_give_a_reason(tmp_path, name, data, reason) -> None:
     (tmp_path / name).write_bytes(data)
     with pytest.raises(documents.UnreadableFile, match=reason):
-        documents.read_text(tmp_path / name)
+        documents.read_text(tmp_path / name, MB)
 
 
 def test_scan_counts_other_files_and_rejects_missing_folder(tmp_path, corpus) -> None:
@@ -107,7 +110,7 @@ def test_large_files_stream_in_blocks_and_decode_as_a_whole_read_would(tmp_path,
     text = "Crónica de Córdoba\r\n\r\n" + "El señor Muñoz inauguró la estación; “café” — €5.\r\n" * 60
     path = tmp_path / "big.txt"
     path.write_bytes(text.encode(encoding))
-    doc = documents.load("big", path, tmp_path)
+    doc = documents.load("big", path, tmp_path, MB)
     assert doc.text is None  # streamed: nothing held
     blocks = list(doc.blocks())
     assert len(blocks) > 10
@@ -123,4 +126,4 @@ def test_large_binary_file_is_refused_from_its_first_block(tmp_path, monkeypatch
     path = tmp_path / "noise.txt"
     path.write_bytes(random.Random(3).randbytes(4096))
     with pytest.raises(documents.UnreadableFile, match="binary data"):
-        documents.load("noise", path, tmp_path)
+        documents.load("noise", path, tmp_path, MB)

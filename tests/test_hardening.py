@@ -2,7 +2,7 @@
 
 Most tests drive the real `rag` command in a child process and check what a user sees: the
 exit code, one `Error:` line that says what to do, and never a traceback. Fast tests run the
-CLI through SHIM, which swaps in the FakeEmbedder of conftest.py (and, when asked, deletes a
+CLI through SHIM, which hands the FakeEmbedder of conftest.py to the CLI (and, when asked, deletes a
 file between the scan and the read, sleeps while embedding, or SIGKILLs itself at a chosen
 point of the build); everything else in the child is the product's own code. Tests marked
 `model` run the installed `rag` script with the real bundled embedder and GGUF model, on one
@@ -30,8 +30,11 @@ import pytest
 
 import rag
 from rag import documents, pipeline
+from rag.embedding import TextEmbedder
 from rag.errors import QuestionError
+from rag.indexing import index_config
 from rag.pipeline import check_question
+from rag.retrieval import Retriever
 from rag.settings import Settings
 from rag.store import LOCK, live_version, open_store
 
@@ -51,8 +54,8 @@ def die():
     os.kill(os.getpid(), signal.SIGKILL)
 
 kill_at = os.environ.get("HARDEN_KILL_AT", "")
+obj = {}
 if os.environ.get("HARDEN_FAKE"):
-    import rag.pipeline
     from tests.conftest import FakeEmbedder
 
     class Embedder(FakeEmbedder):
@@ -62,11 +65,14 @@ if os.environ.get("HARDEN_FAKE"):
             time.sleep(float(os.environ.get("HARDEN_SLOW", "0")))
             return super().encode(texts, progress)
 
-    embedder = Embedder()
-    rag.pipeline.get_embedder = lambda settings: embedder
-if kill_at == "write":  # every file of the new version written, not yet renamed into place
-    import rag.store
-    rag.store._fsync_tree = lambda folder: die()
+    obj["embedder"] = Embedder()
+if kill_at == "write":  # every file of the new version written and flushed, not yet renamed into place
+    real_rename = os.rename
+    def rename(src, dst, *args, **kwargs):
+        if os.path.basename(src).startswith(".tmp-"):
+            die()
+        return real_rename(src, dst, *args, **kwargs)
+    os.rename = rename
 if kill_at == "switch":  # the new version renamed into place, CURRENT not yet switched to it
     real_replace = os.replace
     def replace(src, dst, *args, **kwargs):
@@ -84,7 +90,7 @@ if vanish:  # a file the scan listed disappears before it is read
         return found
     documents.scan = scan
 from rag.cli import cli
-cli(sys.argv[1:], prog_name="rag")
+cli(sys.argv[1:], prog_name="rag", obj=obj)
 """
 
 
@@ -279,23 +285,14 @@ def test_bad_inputs_are_skipped_with_reasons_and_the_rest_indexed(tmp_path) -> N
     assert report["added"] == 1 and report["unchanged"] == len(GOOD_IDS)
 
 
-def test_nothing_indexable_is_an_error_naming_a_bad_file(tmp_path) -> None:
+def test_nothing_indexable_is_an_error_naming_every_bad_file(tmp_path) -> None:
     src = tmp_path / "articles"
     src.mkdir()
     (src / "empty.txt").write_bytes(b"")
     (src / "random.txt").write_bytes(random.Random(6).randbytes(8192))
     result = run(["index", "--source", str(src), "--index", str(tmp_path / "index")], fake=True)
-    result.assert_clean_failure("Nothing to index", "2 skipped", "empty.txt: empty file")
+    result.assert_clean_failure("Nothing to index", "2 skipped", "empty.txt: empty file", "random.txt: binary data")
     assert not (tmp_path / "index").exists() or not versions(tmp_path / "index")
-
-
-def test_nothing_indexable_names_every_bad_file(tmp_path) -> None:
-    src = tmp_path / "articles"
-    src.mkdir()
-    (src / "empty.txt").write_bytes(b"")
-    (src / "random.txt").write_bytes(random.Random(6).randbytes(8192))
-    line = run(["index", "--source", str(src), "--index", str(tmp_path / "index")], fake=True).assert_clean_failure()
-    assert "empty.txt: empty file" in line and "random.txt: binary data" in line
 
 
 def test_size_limit_refuses_html_before_reading_but_not_text(tmp_path) -> None:
@@ -310,7 +307,6 @@ def test_size_limit_refuses_html_before_reading_but_not_text(tmp_path) -> None:
     text = tmp_path / "big.txt"
     text.write_bytes(b"Lithium exports rose again this year.\n" * 60_000)
     assert documents.read_text(text, max_mb=1)[0].count("\n") == 60_000
-    assert documents.MAX_FILE_MB == 10
 
 
 def test_size_limit_is_a_setting(tmp_path) -> None:
@@ -429,7 +425,7 @@ def fake_seeds_index(tmp_path_factory) -> Path:
 
 
 @pytest.mark.parametrize("damage", DAMAGE.values(), ids=DAMAGE.keys())
-def test_damaged_index_is_detected_and_rebuild_fixes_it(tmp_path, fake_seeds_index, fake_embedder, damage) -> None:
+def test_damaged_index_is_detected_and_rebuild_fixes_it(tmp_path, fake_seeds_index, embedder, damage) -> None:
     corrupt, words = damage
     index_dir = tmp_path / "index"
     shutil.copytree(fake_seeds_index, index_dir)
@@ -440,12 +436,14 @@ def test_damaged_index_is_detected_and_rebuild_fixes_it(tmp_path, fake_seeds_ind
     assert line.endswith(".")
     fixed = run(["index", "--rebuild", "--source", str(SEEDS), "--index", str(index_dir)], fake=True)
     assert fixed.code == 0, fixed
-    pipeline._stores.clear()
-    assert rag.search("Starlink", settings=Settings(index_dir=index_dir))[0].source_id == STARLINK_SOURCE
+    assert (
+        rag.search("Starlink", settings=Settings(index_dir=index_dir), embedder=embedder)[0].source_id
+        == STARLINK_SOURCE
+    )
 
 
-def test_damaged_vectors_stop_an_update_with_the_fix_or_are_rebuilt(tmp_path) -> None:
-    """vectors.npy is only read by an update; damage there must not end in a traceback."""
+def test_damaged_vectors_make_an_update_rebuild_everything(tmp_path) -> None:
+    """vectors.npy is only read by an update: damage there is found by its checksum, said, and rebuilt."""
     src = tmp_path / "articles"
     shutil.copytree(SEEDS, src)
     index_dir = tmp_path / "index"
@@ -454,41 +452,42 @@ def test_damaged_vectors_stop_an_update_with_the_fix_or_are_rebuilt(tmp_path) ->
     _flip_middle(folder / "vectors.npy")
     (src / "new.txt").write_text("Copper\n\nChile exports copper.\n")
     result = run(["index", "--source", str(src), "--index", str(index_dir)], fake=True)
-    if result.code == 0:  # an update that re-embeds everything is fine too
-        assert "5 added" in result.out
-    else:
-        result.assert_clean_failure("vectors.npy", FIX)
-    assert run(["index", "--rebuild", "--source", str(src), "--index", str(index_dir)], fake=True).code == 0
+    assert result.code == 0 and "Traceback" not in result.err, result
+    assert "5 added, 0 changed, 0 removed, 0 unchanged" in result.out, result.out
+    assert "vectors.npy is damaged" in result.err and "Rebuilding the whole index" in result.err, result.err
     assert run(["search", "copper", "--index", str(index_dir)], fake=True).code == 0
 
 
 # ---------------------------------------------------------------- builds killed or run twice
 
 
-def _search_ids(index_dir: Path, queries: tuple[str, ...]) -> list[list[tuple[str, float]]]:
-    pipeline._stores.clear()  # read the index from disk again, not from this process's cache
-    s = Settings(index_dir=index_dir)
-    return [[(h.chunk_id, round(h.score, 6)) for h in rag.search(q, k=5, settings=s)] for q in queries]
+def _search_ids(
+    settings: Settings, queries: tuple[str, ...], embedder: TextEmbedder, digits: int | None = 6
+) -> list[list[tuple[str, float]]]:
+    """The top 5 hits of each query, read from the index on disk now (not a store this process keeps)."""
+    retriever = Retriever(open_store(settings.index_dir, index_config(settings, embedder)), embedder, settings)
+    hits = [retriever.search(q, k=5) for q in queries]
+    return [[(h.chunk_id, h.score if digits is None else round(h.score, digits)) for h in found] for found in hits]
 
 
 QUERIES = ("Starlink satellite internet", "Hayek medal Hamburg", "lithium batteries", "Zuckerberg Silicon Valley")
 
 
 @pytest.mark.parametrize("kill_at", ["embed", "write", "switch"])
-def test_build_killed_at_any_point_leaves_the_previous_index(tmp_path, fake_embedder, kill_at) -> None:
+def test_build_killed_at_any_point_leaves_the_previous_index(tmp_path, embedder, kill_at) -> None:
     """SIGKILL while embedding, after writing the new version's files, and just before switching to it."""
     src = tmp_path / "articles"
     shutil.copytree(SEEDS, src)
     index_dir = tmp_path / "index"
     assert run(["index", "--source", str(src), "--index", str(index_dir)], fake=True).code == 0
     live_before = live_version(index_dir)[0].name
-    before = _search_ids(index_dir, QUERIES)
+    before = _search_ids(Settings(index_dir=index_dir), QUERIES, embedder)
     write_articles(src, 20)
 
     killed = run(["index", "--source", str(src), "--index", str(index_dir)], fake=True, env={"HARDEN_KILL_AT": kill_at})
     assert killed.code == -signal.SIGKILL, killed
     assert live_version(index_dir)[0].name == live_before
-    assert _search_ids(index_dir, QUERIES) == before
+    assert _search_ids(Settings(index_dir=index_dir), QUERIES, embedder) == before
     left = versions(index_dir)
     assert len(left) == 2, left  # a half-made version stays behind (it is written batch by batch)...
 
@@ -498,7 +497,7 @@ def test_build_killed_at_any_point_leaves_the_previous_index(tmp_path, fake_embe
     assert len(open_store(index_dir).source_ids()) == 24
 
 
-def test_second_build_at_once_is_refused_and_the_index_stays_whole(tmp_path, fake_embedder) -> None:
+def test_second_build_at_once_is_refused_and_the_index_stays_whole(tmp_path, embedder) -> None:
     src = tmp_path / "articles"
     shutil.copytree(SEEDS, src)
     index_dir = tmp_path / "index"
@@ -526,8 +525,7 @@ def test_second_build_at_once_is_refused_and_the_index_stays_whole(tmp_path, fak
     assert first.returncode == 0 and b"5 added" in out, err
     assert len(versions(index_dir)) == 1
     assert len(open_store(index_dir).source_ids()) == 9
-    pipeline._stores.clear()
-    hits = rag.search("Starlink satellite internet", k=10, settings=Settings(index_dir=index_dir))
+    hits = rag.search("Starlink satellite internet", k=10, settings=Settings(index_dir=index_dir), embedder=embedder)
     store = open_store(index_dir)
     assert len(hits) == 10 and all(store.source(h.source_id).text[h.start : h.end] == h.text for h in hits)
 
@@ -570,7 +568,7 @@ def test_bad_inputs_real_cli_and_peak_memory(tmp_path) -> None:
     ("question", "code", "says"),
     [
         ("What\x1b[31m satellite internet\x07 service has Musk provided to Argentina?", 0, "Starlink"),
-        ("¿Qué servicio de internet satelital ha dado Musk a la Argentina?", 0, ""),
+        ("¿Qué servicio de internet satelital ha dado Musk a la Argentina?", 0, STARLINK_SOURCE),
         ("Starlink? " * 10_000, 1, "the limit is 2,000"),
         ("?!?... ¿¡", 1, "no words"),
         ("   ", 1, "empty"),
@@ -687,21 +685,18 @@ def _embedding_started(pid: int) -> bool:
 @pytest.mark.model
 def test_real_build_killed_while_embedding_leaves_the_previous_index(seeds, tmp_path) -> None:
     """A real `rag index` of ~800 articles, SIGKILLed ~2 s into embedding; a second build meanwhile is refused."""
-    import psutil
-
     index_dir = tmp_path / "index"
     shutil.copytree(seeds.index_dir, index_dir)
     settings = seeds.replace(index_dir=index_dir)
     queries = (STARLINK_Q, "When is the Hayek medal ceremony?", "lithium")
-    pipeline._stores.clear()
-    before = [[(h.chunk_id, h.score) for h in rag.search(q, k=5, settings=settings)] for q in queries]
+    embedder = pipeline.get_embedder(settings)
+    before = _search_ids(settings, queries, embedder, digits=None)
     live_before = live_version(index_dir)[0].name
     src = tmp_path / "articles"
     shutil.copytree(SEEDS, src)
     write_articles(src, 200)
 
     build = start(["index", "--source", str(src), "--index", str(index_dir)], stderr=subprocess.PIPE)
-    workers: list[int] = []
     try:
         deadline = time.monotonic() + 120
         while not _embedding_started(build.pid):
@@ -712,7 +707,6 @@ def test_real_build_killed_while_embedding_leaves_the_previous_index(seeds, tmp_
         second.assert_clean_failure(f"(pid {build.pid}) is building")
         assert build.poll() is None, "the build finished before it could be killed: give it more articles"
         assert live_version(index_dir)[0].name == live_before
-        workers = [p.pid for p in psutil.Process(build.pid).children(recursive=True)]
         os.kill(build.pid, signal.SIGKILL)
         build.wait(timeout=30)
     finally:
@@ -721,17 +715,4 @@ def test_real_build_killed_while_embedding_leaves_the_previous_index(seeds, tmp_
             build.wait()
     assert build.returncode == -signal.SIGKILL
     assert live_version(index_dir)[0].name == live_before
-    pipeline._stores.clear()
-    after = [[(h.chunk_id, h.score) for h in rag.search(q, k=5, settings=settings)] for q in queries]
-    assert after == before
-
-    # Embedding workers the killed build had started must not live on.
-    deadline = time.monotonic() + 30
-    alive = [pid for pid in workers if psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
-    while alive and time.monotonic() < deadline:
-        time.sleep(0.5)
-        alive = [p for p in alive if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
-    for pid in alive:
-        os.kill(pid, signal.SIGKILL)  # ours (children of the build this test started); do not leave them running
-    print(f"\nkilled build: {len(workers)} embedding worker(s), {len(alive)} still alive 30 s after the kill")
-    assert not alive, f"embedding workers {alive} outlived the killed build"
+    assert _search_ids(settings, queries, embedder, digits=None) == before

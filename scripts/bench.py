@@ -25,6 +25,9 @@ Does not measure retrieval or answer quality (rag.evaluation does), run on a
 GPU, measure concurrent queries, or anything past one machine (docs/scaling.md
 reasons about that). Each heavy measurement runs once: on a shared CPU the
 figures are noisy, and the load average is recorded beside them.
+
+Usage: .venv/bin/python scripts/bench.py [--parts build,search,answer] [--scifact corpus.jsonl]
+[--questions seeds_dev.jsonl] (see --help).
 """
 
 from __future__ import annotations
@@ -48,16 +51,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .embedding import Embedder
-from .errors import RagError
+from rag.embedding import Embedder, TextEmbedder
+from rag.errors import RagError
+from rag.settings import default_cache_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 DIM = 384
 PARTS = ("build", "search", "answer")
 DEFAULT_SIZES = (1_000, 10_000, 100_000)
 DEFAULT_SEARCH_SIZES = (10_000, 100_000, 1_000_000)
-# Where the SciFact corpus and the seed questions usually sit (shared/ beside the repo).
-SHARED_CANDIDATES = (ROOT.parent / "shared", Path("/work/shared"))
 
 
 @dataclass
@@ -76,7 +78,11 @@ class BenchOptions:
     # 10k synthetic vectors have neighbours about as close as 10k real ones.
     noise: float = 0.5
     seed: int = 0
-    work_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "rag" / "bench")
+    work_dir: Path = field(default_factory=lambda: default_cache_dir() / "bench")
+    # SciFact's corpus.jsonl (sentences and topics for the synthetic corpus) and the seeds'
+    # question set (for the answer part); without them, the seeds alone and generic questions.
+    scifact: Path | None = None
+    questions: Path | None = None
     out_dir: Path = ROOT / "docs"
     log: Callable[[str], None] = field(default=lambda msg: print(msg, file=sys.stderr, flush=True))
 
@@ -191,11 +197,9 @@ def sentence_pool(
     Topics are short lower-case phrases from SciFact titles. Order follows the
     files, so the pool, and so the corpus, is the same on every run.
     """
-    from .chunking import sentences
+    from rag.chunking import sentences
 
     seeds_dir = seeds_dir or ROOT / "seeds"
-    if jsonl is None:
-        jsonl = next((p / "eval/scifact/corpus.jsonl" for p in SHARED_CANDIDATES if p.exists()), None)
     texts: list[str] = []
     topics: list[str] = []
     if seeds_dir.is_dir():
@@ -282,9 +286,9 @@ def edit_corpus(folder: Path, names: Sequence[str], fraction: float, seed: int, 
 
 def chunks_per_doc(docs: Sequence[tuple[str, str]]) -> float:
     """Mean chunks per article with the product's chunker and tokenizer (torch is not loaded)."""
-    from . import documents
-    from .indexing import chunk_document
-    from .settings import Settings
+    from rag import documents
+    from rag.indexing import chunk_document
+    from rag.settings import Settings
 
     settings = Settings.from_env()
     embedder = Embedder.from_settings(settings)
@@ -293,7 +297,7 @@ def chunks_per_doc(docs: Sequence[tuple[str, str]]) -> float:
         for name, text in docs:
             path = Path(tmp) / Path(name).name
             path.write_text(text, encoding="utf-8")
-            doc = documents.load(path.stem, path, Path(tmp))
+            doc = documents.load(path.stem, path, Path(tmp), settings.max_file_mb)
             total += sum(1 for _ in chunk_document(doc, settings, embedder))
     return total / max(1, len(docs))
 
@@ -323,20 +327,21 @@ def pct(values: Sequence[float], q: float) -> float:
 
 
 def _child(kind: str, args: dict) -> dict:
-    """Run one measurement in a fresh interpreter; it prints its figures as the last JSON line."""
-    code = f"import json, sys; from rag.bench import _{kind}_child; print(json.dumps(_{kind}_child(json.loads(sys.argv[1]))))"
+    """Run one measurement in a fresh interpreter (this script, `--child KIND ARGS`); it prints its figures
+    as the last JSON line."""
     done = subprocess.run(
-        [sys.executable, "-c", code, json.dumps(args)], stdout=subprocess.PIPE, text=True, cwd=ROOT, check=False
-    )
+        [sys.executable, __file__, "--child", kind, json.dumps(args)],
+        stdout=subprocess.PIPE, text=True, cwd=ROOT, check=False,
+    )  # fmt: skip
     if done.returncode != 0:
         raise RagError(f"The {kind} benchmark failed (exit code {done.returncode}); its error is printed above.")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def _build_child(args: dict) -> dict:
-    from .indexing import build_index
-    from .settings import Settings
-    from .store import live_version
+    from rag.indexing import build_index
+    from rag.settings import Settings
+    from rag.store import live_version
 
     settings = Settings.from_env().replace(
         source_dir=args["source"], index_dir=args["index"], index_factory=args.get("index_factory", "auto")
@@ -347,23 +352,13 @@ def _build_child(args: dict) -> dict:
     if args["stub"]:
         # Loaded and run once on full-window batches, so the peak holds the model and its buffers.
         Embedder.from_settings(settings).encode(["word " * 250] * 64)
-    spent = {"seconds": 0.0, "texts": 0}
-    inner = embedder.encode
-
-    def timed(texts: list[str], progress: bool = False) -> np.ndarray:
-        t = time.perf_counter()
-        out = inner(texts, progress=progress)
-        spent["seconds"] += time.perf_counter() - t
-        spent["texts"] += len(texts)
-        return out
-
-    embedder.encode = timed  # type: ignore[method-assign]
-    stats = build_index(settings, embedder=embedder)
+    timed = TimedEmbedder(embedder)
+    stats = build_index(settings, embedder=timed)
     found = live_version(Path(args["index"]))
     return {
         "files": found[1].get("files", {}) if found else {},
         "build_s": stats.seconds,
-        "embed_s": spent["seconds"],
+        "embed_s": timed.seconds,
         "chunks": stats.chunks,
         "embedded": stats.embedded_chunks,
         "docs": stats.added + stats.changed + stats.unchanged,
@@ -372,6 +367,43 @@ def _build_child(args: dict) -> dict:
         "dtype": settings.embed_dtype,
         "load": load_average(),
     }
+
+
+class TimedEmbedder:
+    """An embedder that adds up the time spent in `encode`; everything else is the wrapped one's."""
+
+    def __init__(self, inner: TextEmbedder) -> None:
+        self.inner = inner
+        self.seconds = 0.0
+        self.texts = 0
+
+    @property
+    def identity(self) -> str:
+        return self.inner.identity
+
+    @property
+    def max_tokens(self) -> int:
+        return self.inner.max_tokens
+
+    @property
+    def dimension(self) -> int:
+        return self.inner.dimension
+
+    def count_tokens(self, text: str) -> int:
+        return self.inner.count_tokens(text)
+
+    def count_tokens_many(self, texts: list[str]) -> list[int]:
+        return self.inner.count_tokens_many(texts)
+
+    def split_tokens(self, text: str, max_tokens: int) -> list[tuple[int, int]]:
+        return self.inner.split_tokens(text, max_tokens)
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        t = time.perf_counter()
+        out = self.inner.encode(texts, progress=progress)
+        self.seconds += time.perf_counter() - t
+        self.texts += len(texts)
+        return out
 
 
 class StubEmbedder(Embedder):
@@ -424,7 +456,7 @@ def bench_build(opts: BenchOptions, pool: tuple[list[str], list[str]]) -> list[d
 
 def base_vectors(opts: BenchOptions) -> tuple[np.ndarray, str, bool]:
     """Real chunk vectors from the largest really embedded benchmark index, else a Gaussian mixture."""
-    from .store import live_version
+    from rag.store import live_version
 
     for size in sorted(opts.sizes, reverse=True):
         if size > opts.embed_max:
@@ -520,7 +552,7 @@ def _neighbour_similarity(vectors: np.ndarray, sample: int, rng: np.random.Gener
 def bench_search(opts: BenchOptions) -> dict:
     import faiss
 
-    from .store import build_dense, choose_index_factory
+    from rag.store import build_dense, choose_index_factory
 
     k = 100
     rng = np.random.default_rng(opts.seed)
@@ -648,18 +680,16 @@ def _search_params(index) -> list[tuple[str, Callable[[], None]]]:
 # ---------------------------------------------------------------- answers
 
 
-def seed_questions(limit: int = 8) -> list[str]:
-    """Answerable questions about the seed articles (the dev set), or generic ones."""
-    for shared in SHARED_CANDIDATES:
-        path = shared / "eval" / "seeds_dev.jsonl"
-        if path.exists():
-            rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-            return [r["question"] for r in rows if r.get("answerable", True)][:limit]
+def seed_questions(path: Path | None = None, limit: int = 8) -> list[str]:
+    """Answerable questions about the seed articles (a JSONL set such as seeds_dev.jsonl), or generic ones."""
+    if path is not None and path.exists():
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return [r["question"] for r in rows if r.get("answerable", True)][:limit]
     return ["Who will Milei meet in Silicon Valley?", "Which companies will the president visit?"]
 
 
 def _answer_child(args: dict) -> dict:
-    from .pipeline import ask, build_index
+    from rag.pipeline import ask, build_index
 
     t = time.perf_counter()
     build_index(args["source"], args["index"])
@@ -673,9 +703,9 @@ def _answer_child(args: dict) -> dict:
 
 
 def bench_answer(opts: BenchOptions) -> dict:
-    from .generation import bundled_model_path
+    from rag.generation import bundled_model_path
 
-    questions = seed_questions()
+    questions = seed_questions(opts.questions)
     opts.log(f"[answer] {len(questions)} questions on the seeds with {bundled_model_path().name} ...")
     with tempfile.TemporaryDirectory() as tmp:
         result = _child(
@@ -696,7 +726,8 @@ def run(opts: BenchOptions) -> dict:
     results["machine"] = machine_info()
     started = time.time()
     if "build" in opts.parts:
-        results["build"] = {"load": load_average(), "rows": bench_build(opts, sentence_pool()), "at": _now()}
+        pool = sentence_pool(jsonl=opts.scifact)
+        results["build"] = {"load": load_average(), "rows": bench_build(opts, pool), "at": _now()}
         store.write_text(json.dumps(results, indent=1))
     if "search" in opts.parts:
         results["search"] = dict(bench_search(opts), at=_now())
@@ -726,8 +757,8 @@ def render_markdown(results: dict, plots: Sequence[str] = ()) -> str:
     lines = [
         "# Benchmarks",
         "",
-        "Generated by `rag bench` (`python -m rag.bench`); the raw figures are in its work folder "
-        "(`results.json`). Rerun a part with `rag bench --parts search` and so on. Every heavy "
+        "Generated by `scripts/bench.py`; the raw figures are in its work folder "
+        "(`results.json`). Rerun a part with `scripts/bench.py --parts search` and so on. Every heavy "
         "measurement ran once, on a CPU shared with other jobs: the load average (1, 5, 15 min) "
         "is given beside each part, and a figure can be off by tens of percent.",
         "",
@@ -764,7 +795,7 @@ def _build_section(build: dict) -> list[str]:
         "## Index build",
         "",
         f"Measured {build.get('at', '')}, load {build.get('load', '')}. Synthetic news-like corpus "
-        "(`rag.bench.synth_corpus`, seed 0): sentences of the seed articles and SciFact abstracts "
+        "(`scripts/bench.py: synth_corpus`, seed 0): sentences of the seed articles and SciFact abstracts "
         "recombined into articles of 3-10 paragraphs, with templated news sentences (names, places, "
         "organisations, numbers varied). Each build runs `rag.indexing.build_index` with the default "
         f"settings (index_factory `auto`, OpenVINO {build['rows'][0]['full'].get('dtype', '')} with one "
@@ -831,7 +862,7 @@ def _search_section(search: dict) -> list[str]:
         "over the same vectors. Index size is the serialised FAISS index, which is what it takes "
         "in memory once loaded.",
         "",
-        f"Vectors: made from {v['origin']} (`rag.bench.synth_vectors`): "
+        f"Vectors: made from {v['origin']} (`scripts/bench.py: synth_vectors`): "
         + (
             "each a random point between a real vector and one of its 10 nearest real neighbours, "
             if v.get("interpolated")
@@ -983,7 +1014,7 @@ def _ints(text: str) -> tuple[int, ...]:
 
 
 def parse_args(argv: Sequence[str] | None = None) -> BenchOptions:
-    p = argparse.ArgumentParser(prog="python -m rag.bench", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="scripts/bench.py", description=(__doc__ or "").split("\n")[0])
     p.add_argument("--parts", default=",".join(PARTS), help="Comma-separated: build,search,answer [all].")
     p.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)), help="Build corpus sizes in chunks.")
     p.add_argument("--embed-max", type=int, default=10_000, help="Larger corpora get stand-in vectors [10000].")
@@ -993,6 +1024,8 @@ def parse_args(argv: Sequence[str] | None = None) -> BenchOptions:
     p.add_argument("--pq", action="store_true", help="Also measure IVF-PQ at the largest search size (~5 min).")
     p.add_argument("--work", type=Path, default=BenchOptions().work_dir, help="Corpora, indexes, results.json.")
     p.add_argument("--out", type=Path, default=ROOT / "docs", help="Where benchmarks.md and plots go [docs/].")
+    p.add_argument("--scifact", type=Path, help="SciFact corpus.jsonl, for the synthetic corpus's sentences.")
+    p.add_argument("--questions", type=Path, help="Questions about the seeds (JSONL), for the answer part.")
     a = p.parse_args(argv)
     parts = tuple(x for x in a.parts.split(",") if x)
     unknown = set(parts) - set(PARTS)
@@ -1008,11 +1041,20 @@ def parse_args(argv: Sequence[str] | None = None) -> BenchOptions:
         pq=a.pq,
         work_dir=a.work,
         out_dir=a.out,
+        scifact=a.scifact,
+        questions=a.questions,
     )
 
 
+CHILDREN: dict[str, Callable[[dict], dict]] = {"build": _build_child, "answer": _answer_child}
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    run(parse_args(argv))
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["--child"]:  # one measurement in a fresh process, started by _child()
+        print(json.dumps(CHILDREN[args[1]](json.loads(args[2]))))
+        return
+    run(parse_args(args))
 
 
 if __name__ == "__main__":
