@@ -129,7 +129,9 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
                 continue  # the qualifier is not the answer: "Meta" qualifies the executive asked for
             if form.answer_type == "thing" and not p.entity and len(p.text.split()) > 6:
                 continue
-            v = check.supports(question, p.text, s.evidence.text, idf, (p.start, p.end), context, qual, units)
+            v = check.supports(
+                question, p.text, s.evidence.text, idf, (p.start, p.end), context, qual, units, form.focus[-1:]
+            )
             if v.ok:
                 anchored = bool(anchor_set) and check.distance(
                     s.evidence.text, p.start, p.end, list(anchor_set), units

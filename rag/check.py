@@ -54,9 +54,11 @@ def fold(text: str) -> str:
     return "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
 
 
-def content_terms(question: str) -> list[str]:
-    """The question's analysed terms (bm25.tokenize), minus question words."""
-    skip = set(tokenize(" ".join(_QUESTION_WORDS)))
+def content_terms(question: str, asked: Sequence[str] = ()) -> list[str]:
+    """The question's analysed terms (bm25.tokenize), minus question words and the words that
+    name the asked thing (`asked`, e.g. "countries" in "which countries ...": a type, which the
+    evidence names by example, not by that word)."""
+    skip = set(tokenize(" ".join([*_QUESTION_WORDS, *asked])))
     return [t for t in dict.fromkeys(tokenize(question)) if t not in skip]
 
 
@@ -143,6 +145,7 @@ def supports(
     context: Sequence[str] = (),
     anchors: Sequence[str] = (),
     units: Sequence[tuple[int, int]] = (),
+    asked: Sequence[str] = (),
 ) -> Verdict:
     """Whether evidence says that `answer` answers `question`.
 
@@ -159,7 +162,7 @@ def supports(
     for num in _NUMBER.findall(answer):
         if num not in evidence:
             return Verdict(False, f"the number {num} is not in the evidence")
-    terms = content_terms(question)
+    terms = content_terms(question, asked)
     answer_terms = set(tokenize(answer))
     if answer_terms and answer_terms <= set(tokenize(question)):
         return Verdict(False, "the answer only repeats the question")
