@@ -51,6 +51,7 @@ CSS = """
 .rag-marker { color: var(--color-accent); }
 .rag-passage { margin: .2em 0; white-space: normal; }
 .rag-msg mark { background: #ffe066; color: #111; padding: 0 .1em; border-radius: 2px; }
+.rag-msg mark .rag-phrase { background: #ffb703; text-decoration: underline; }
 .rag-article { max-height: 24em; overflow-y: auto; margin-top: .3em; font-size: .95em; }
 .rag-abstain-box { border: 2px dashed #d97706; background: rgba(217, 119, 6, .12); border-radius: 6px;
   padding: .5em .8em; }
@@ -91,13 +92,31 @@ def _snap(text: str, lo: int, hi: int, start: int, end: int) -> tuple[int, int]:
     return lo, hi
 
 
-def passage_html(text: str, start: int, end: int, context: int = CONTEXT_CHARS, compact: bool = True) -> str:
-    """text[start:end] wrapped in <mark>, with about `context` characters around it, all escaped."""
+def passage_html(
+    text: str,
+    start: int,
+    end: int,
+    context: int = CONTEXT_CHARS,
+    compact: bool = True,
+    phrase: tuple[int, int] = (-1, -1),
+) -> str:
+    """text[start:end] wrapped in <mark>, with about `context` characters around it, all escaped.
+
+    phrase: source offsets of the answer's own words inside the mark, shown in bold.
+    """
     lo, hi = _snap(text, max(0, start - context), min(len(text), end + context), start, end)
     # Edges cut inside the article start and end on text, not on a stray line break.
     before = "… " + esc(text[lo:start].lstrip(), compact) if lo > 0 else esc(text[:start], compact)
     after = esc(text[end:hi].rstrip(), compact) + " …" if hi < len(text) else esc(text[end:], compact)
-    return f"{before}<mark>{esc(text[start:end], compact)}</mark>{after}"
+    ps, pe = phrase
+    if start <= ps < pe <= end:
+        inner = (
+            f"{esc(text[start:ps], compact)}<strong class=\"rag-phrase\">{esc(text[ps:pe], compact)}</strong>"
+            f"{esc(text[pe:end], compact)}"
+        )
+    else:
+        inner = esc(text[start:end], compact)
+    return f"{before}<mark>{inner}</mark>{after}"
 
 
 def _head(label: str, source_id: str, title: str) -> str:
@@ -124,7 +143,8 @@ def citation_html(c: Citation, source_text: str | None) -> str:
     """One citation: marker, source ID and title, the quote in its passage, the whole article."""
     head = _head(f'<span class="rag-marker">[{int(c.marker)}]</span>', c.source_id, c.title)
     if source_text is not None and source_text[c.start : c.end] == c.quote:
-        body = f'<div class="rag-passage">{passage_html(source_text, c.start, c.end)}</div>'
+        phrase = (c.phrase_start, c.phrase_end)
+        body = f'<div class="rag-passage">{passage_html(source_text, c.start, c.end, phrase=phrase)}</div>'
         body += _whole(source_text, c.start, c.end)
     else:
         # The index changed since this answer (or lost the article): the quote alone is still true.
@@ -168,7 +188,8 @@ def answer_html(answer: Answer, source_text: SourceLookup) -> str:
         )
     cites = "".join(citation_html(c, source_text(c.source_id)) for c in answer.citations)
     evidence = f'<div class="rag-evidence"><div class="rag-evidence-title">Evidence</div>{cites}</div>' if cites else ""
-    return f'<div class="rag-msg rag-final"><div class="rag-answer">{esc(answer.text)}</div>{evidence}{_meta(answer)}</div>'
+    text = re.sub(r"\[(\d+)\]", r'<span class="rag-marker">[\1]</span>', esc(answer.text))
+    return f'<div class="rag-msg rag-final"><div class="rag-answer">{text}</div>{evidence}{_meta(answer)}</div>'
 
 
 def streaming_html(text: str) -> str:

@@ -129,6 +129,18 @@ def test_passages_drop_blank_lines_but_the_whole_article_keeps_them():
     assert "First para.<br><br><mark>Quote here.</mark>" in out
 
 
+def test_the_answer_phrase_is_highlighted_inside_its_sentence():
+    text = "Before. The deal was signed by Ana Ferreyra in May. After."
+    start, end = text.index("The deal"), text.index("May.") + 4
+    ps = text.index("Ana")
+    c = Citation("s", "s#0", text[start:end], start, end, 1, "T", ps, ps + len("Ana Ferreyra"))
+    out = ui.citation_html(c, text)
+    assert '<mark>The deal was signed by <strong class="rag-phrase">Ana Ferreyra</strong> in May.</mark>' in out
+    # No phrase (an open answer or yes/no): the sentence alone is marked.
+    plain = ui.citation_html(Citation("s", "s#0", text[start:end], start, end, 1, "T"), text)
+    assert "rag-phrase" not in plain and f"<mark>{text[start:end]}</mark>" in plain
+
+
 def test_citation_falls_back_to_quote_when_source_changed():
     for source in (None, "completely different text now"):
         out = ui.citation_html(cite(quote="<script>x</script> q", text="aa <script>x</script> q bb"), source)
@@ -138,7 +150,7 @@ def test_citation_falls_back_to_quote_when_source_changed():
 def test_answer_html_with_evidence():
     out = ui.answer_html(answer(), lookup)
     assert "rag-final" in out and "rag-abstain" not in out
-    assert "Ana Ferreyra &lt;i&gt;led&lt;/i&gt; it [1]." in out
+    assert 'Ana Ferreyra &lt;i&gt;led&lt;/i&gt; it <span class="rag-marker">[1]</span>.' in out
     assert "Evidence" in out and f"<mark>{QUOTE}</mark>" in out
     assert "m.gguf" in out and "1.5 s" in out
     assert "\n" not in out and "<script" not in out
