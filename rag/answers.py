@@ -133,9 +133,11 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
                 question, p.text, s.evidence.text, idf, (p.start, p.end), context, qual, units, form.focus[-1:]
             )
             if v.ok:
-                anchored = bool(anchor_set) and check.distance(
-                    s.evidence.text, p.start, p.end, list(anchor_set), units
-                ) <= check.ANCHOR_DISTANCE
+                anchored = (
+                    bool(anchor_set)
+                    and check.distance(s.evidence.text, p.start, p.end, list(anchor_set), units)
+                    <= check.ANCHOR_DISTANCE
+                )
                 found.setdefault(check.fold(p.text), []).append((p, s, v.context_used + 100 * anchored))
     # Where some answer stands next to the question's qualifier, answers that do not are dropped.
     if any(u >= 100 for places in found.values() for _, _, u in places):
@@ -179,9 +181,7 @@ def list_items(cands: list[Candidate]) -> list[Candidate]:
     """The best candidate and the phrases coordinated with it; else every entity close to the best."""
     first = cands[0]
     if first.phrase.group >= 0:
-        group = [
-            c for c in cands if c.evidence.start == first.evidence.start and c.phrase.group == first.phrase.group
-        ]
+        group = [c for c in cands if c.evidence.start == first.evidence.start and c.phrase.group == first.phrase.group]
         if len(group) > 1:
             return sorted(group, key=lambda c: c.phrase.start)
     return [c for c in cands if _total(c) >= _total(first) - 0.2][:8]

@@ -101,9 +101,7 @@ def answer_in_evidence(answer: str, evidence: str) -> bool:
     return all(w in ev_words for w in words)
 
 
-def distance(
-    evidence: str, start: int, end: int, terms: list[str], units: Sequence[tuple[int, int]] = ()
-) -> int:
+def distance(evidence: str, start: int, end: int, terms: list[str], units: Sequence[tuple[int, int]] = ()) -> int:
     """Words between the span evidence[start:end] and the nearest question term outside it.
 
     units: spans of whole names ("Meta Platforms Inc."); a term inside one counts from the

@@ -113,9 +113,7 @@ def score_sentences(
         out.append(Scored(ev, COSINE_WEIGHT * cos + COVERAGE_WEIGHT * cov, cos, cov))
     out.sort(key=_order)
     typed = [
-        Scored(x.evidence, x.score - TYPE_PENALTY, x.cosine, x.coverage)
-        if not type_fits(form, x.evidence.text)
-        else x
+        Scored(x.evidence, x.score - TYPE_PENALTY, x.cosine, x.coverage) if not type_fits(form, x.evidence.text) else x
         for x in out[:TYPED_SENTENCES]
     ]
     return sorted(typed + out[TYPED_SENTENCES:], key=_order)

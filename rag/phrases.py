@@ -139,4 +139,6 @@ def tokens(sentence: str) -> tuple[Token, ...]:
 def negations(sentence: str) -> int:
     """How many negations ("not", "never", "n't", "no" as a determiner) the sentence holds."""
     doc = _parse(sentence)
-    return sum(1 for t in doc if t.dep_ == "neg" or (t.lower_ in ("no", "never", "neither", "nor") and t.dep_ != "intj"))
+    return sum(
+        1 for t in doc if t.dep_ == "neg" or (t.lower_ in ("no", "never", "neither", "nor") and t.dep_ != "intj")
+    )

@@ -7,7 +7,8 @@ is asked about ("Apple executive", "tech companies' representatives"). The rules
 English question structure in general: interrogative words, auxiliaries that open
 yes/no questions, plural nouns after "which"/"what", verbs of saying and describing.
 
-Does not look at any article or model, and holds no rule for a particular question.
+Does not look at any article; it parses the question with the small English pipeline of
+rag/phrases.py to find the noun phrase after "which"/"what". It holds no rule for a particular question.
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ _PREPOSITIONS = frozenset("of in on at to for from by with about into during aft
 _ORG_NOUNS = frozenset(
     "company companies organization organisation organizations organisations firm firms outlet outlets "
     "publication publications newspaper newspapers agency agencies team teams party parties group groups "
-    "brand brands university universities institution bank banks startup startups".split()
+    "brand brands university universities institution bank banks startup startups airline airlines "
+    "club clubs school schools network networks ministry ministries council councils".split()
 )
 _HOW_NUMBER = frozenset("many much long old far often large big high tall wide deep fast heavy".split())
 _OPEN_VERBS = frozenset(
@@ -107,6 +109,25 @@ def _plural(word: str) -> bool:
     if word.endswith(("s'", "s’")):
         return True
     return len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is", "ics", "news", "series"))
+
+
+def _focus_parsed(question: str) -> tuple[str, ...] | None:
+    """The noun phrase an interrogative determiner opens, from the English parser (rag/phrases.py):
+    "Which tech companies' representatives" -> ("tech", "companies'", "representatives")."""
+    from .phrases import _parse
+
+    doc = _parse(question)
+    chunks = list(doc.noun_chunks)
+    for i, chunk in enumerate(chunks):
+        wh = [t for t in chunk if t.lower_ in ("which", "what") and t.dep_ == "det"]
+        if not wh:
+            continue
+        out = [t.text.lower() + ("'" if t.i + 1 < len(doc) and doc[t.i + 1].dep_ == "case" else "")
+               for t in chunk if t.i > wh[0].i and t.dep_ != "case" and t.lower_ not in ("the", "a", "an")]  # fmt: skip
+        if out and out[-1] in ("kind", "type", "sort", "kinds", "types") and i + 1 < len(chunks):
+            out = [t.lower_ for t in chunks[i + 1] if t.lower_ not in ("the", "a", "an")]
+        return tuple(out)
+    return None
 
 
 def _focus(ws: list[str], start: int) -> tuple[str, ...]:
@@ -207,7 +228,8 @@ def _analyse(question: str) -> Form:
             return Form(LIST, "person")
         return Form(FACT, "person")
     if first in ("which", "what"):
-        focus = _focus(ws, 1)
+        parsed = _focus_parsed(q)
+        focus = parsed if parsed is not None else _focus(ws, 1)
         if first == "what" and (not focus or focus[0] in _VERBISH):
             # "What did X say?", "What happened?", "What are the ...?"
             rest = ws[1:]

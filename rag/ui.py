@@ -111,7 +111,7 @@ def passage_html(
     ps, pe = phrase
     if start <= ps < pe <= end:
         inner = (
-            f"{esc(text[start:ps], compact)}<strong class=\"rag-phrase\">{esc(text[ps:pe], compact)}</strong>"
+            f'{esc(text[start:ps], compact)}<strong class="rag-phrase">{esc(text[ps:pe], compact)}</strong>'
             f"{esc(text[pe:end], compact)}"
         )
     else:

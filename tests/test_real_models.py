@@ -19,12 +19,12 @@ def seeds_index(real_seeds_index) -> Settings:
 
 def test_seeds_index_is_built_with_the_bundled_embedder(seeds_index) -> None:
     store = open_store(seeds_index.index_dir)
-    assert store.manifest["embed_model"] == "sentence-transformers/all-MiniLM-L6-v2"
-    assert store.manifest["embed_dim"] == 384
+    assert store.manifest.embed_model == "sentence-transformers/all-MiniLM-L6-v2"
+    assert store.manifest.embed_dim == 384
     from rag.embedding import Embedder
 
     e = Embedder()
-    for c in store.all_chunks():
+    for c in store.chunks(range(len(store))):
         assert store.source(c.source_id).text[c.start : c.end] == c.text
         assert e.count_tokens(f"{c.title}\n{c.text}") <= 254
 
@@ -42,12 +42,48 @@ def test_unchanged_rebuild_is_fast_and_embeds_nothing(seeds_index) -> None:
 def test_answerable_question_end_to_end(seeds_index) -> None:
     answer = rag.ask(STARLINK, settings=seeds_index)
     assert not answer.abstained
-    assert "Starlink" in answer.text
+    assert answer.text == "Starlink [1]" and answer.kind == "fact"
     assert "003_3298cd6367d0e3cf" in answer.sources
     store = open_store(seeds_index.index_dir)
     for c in answer.citations:
         assert store.source(c.source_id).text[c.start : c.end] == c.quote
     assert answer.model.endswith(".gguf")
+
+
+def test_the_apple_executive_is_cook_never_altman(seeds_index) -> None:
+    answer = rag.ask("Which Apple executive will Milei hold private discussions with?", settings=seeds_index)
+    assert "Altman" not in answer.text
+    assert answer.abstained or answer.text.startswith("Tim Cook [1]")
+
+
+def test_a_list_of_companies_each_cited(seeds_index) -> None:
+    answer = rag.ask("Which tech companies' representatives does Milei plan to meet?", settings=seeds_index)
+    assert answer.kind == "list" and not answer.abstained
+    for company in ("Apple", "OpenAI", "Google"):
+        assert company in answer.text
+    assert len(answer.claims) >= 3 and all(c.citations for c in answer.claims)
+
+
+def test_yes_no_from_the_evidence(seeds_index) -> None:
+    answer = rag.ask("Has Milei met Musk before?", settings=seeds_index)
+    assert answer.kind == "yesno" and answer.text.startswith("Yes.")
+    assert any("Musk" in c.quote for c in answer.citations)
+
+
+def test_the_model_scores_the_same_whatever_was_asked_before(seeds_index) -> None:
+    from rag.generation import get_generator
+
+    gen = get_generator("", seeds_index.n_ctx, seeds_index.n_threads)
+    messages = [
+        {
+            "role": "user",
+            "content": "Passages:\n- Tim Cook of Apple and Sam Altman of OpenAI.\n\nQuestion: Who runs Apple?",
+        }
+    ]
+    first = gen.score(messages, ["Tim Cook", "Sam Altman"])
+    list(gen.stream([{"role": "user", "content": "Say something long about rivers."}], 24))
+    gen.score([{"role": "user", "content": "Another prompt entirely, of a different length."}], ["x"])
+    assert gen.score(messages, ["Tim Cook", "Sam Altman"]) == first
 
 
 def test_unanswerable_question_abstains(seeds_index) -> None:
