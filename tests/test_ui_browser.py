@@ -219,11 +219,13 @@ def test_api_ask_returns_answer_json(app_url):
 @browser_ready
 def test_chat_answers_follows_up_and_abstains(page, browser, app_url):
     first = ask(page, STARLINK_Q, 1, stream_shot="chat-streaming.png")
-    assert "Starlink" in first.locator(".rag-answer").inner_text()
-    assert len(page.evaluate("window.__partials")) >= 3  # streamed piece by piece, not all at once
+    assert first.locator(".rag-answer").inner_text().strip() == "Starlink [1]"
+    assert first.locator(".rag-answer .rag-marker").inner_text() == "[1]"
     cites = first.locator(".rag-cite")
     assert STARLINK_SOURCE in cites.first.inner_text()
+    # The answer's own words are highlighted inside the highlighted sentence.
     assert "Starlink" in first.locator(".rag-cite mark").first.inner_text()
+    assert first.locator(".rag-cite mark .rag-phrase").first.inner_text() == "Starlink"
     assert "rag-abstained" not in (first.get_attribute("class") or "")
     shoot(page, "chat-answer.png", first)
 
@@ -233,16 +235,31 @@ def test_chat_answers_follows_up_and_abstains(page, browser, app_url):
     assert article.is_visible() and article.locator("mark").count() == 1
     shoot(page, "chat-evidence-expanded.png", first)
 
-    second = ask(page, "When did Musk meet Milei?", 2)
-    assert second.inner_text().strip()
-    assert "rag-error" not in (second.get_attribute("class") or "")
-    shoot(page, "chat-follow-up.png", second)
+    # A list: every company named, each with its own marker and highlighted phrase.
+    second = ask(page, "Which tech companies' representatives does Milei plan to meet?", 2)
+    text = second.locator(".rag-answer").inner_text()
+    assert all(name in text for name in ("Apple", "OpenAI", "Google")), text
+    assert second.locator(".rag-answer .rag-marker").count() >= 3
+    assert second.locator(".rag-cite .rag-phrase").count() >= 3
+    shoot(page, "chat-list.png", second)
 
-    third = ask(page, "Who won the 2022 FIFA World Cup final?", 3)
-    assert "rag-abstained" in (third.get_attribute("class") or "")
-    assert third.locator(".rag-abstain-box").is_visible()
-    assert third.locator(".rag-hit").count() >= 1
-    shoot(page, "chat-abstained.png", third)
+    # Yes or no, then the sentence that decides it.
+    third = ask(page, "Has Milei met Musk before?", 3)
+    assert third.locator(".rag-answer").inner_text().startswith("Yes.")
+    assert "Musk" in third.locator(".rag-cite mark").first.inner_text()
+    shoot(page, "chat-yes-no.png", third)
+
+    # A follow-up that only makes sense with the previous question.
+    ask(page, "When will the Hayek medal ceremony take place?", 4)
+    fifth = ask(page, "Where will it be?", 5)
+    assert "Hamburg" in fifth.locator(".rag-answer").inner_text() + fifth.locator(".rag-cite").first.inner_text()
+    shoot(page, "chat-follow-up.png", fifth)
+
+    sixth = ask(page, "Who won the 2022 FIFA World Cup final?", 6)
+    assert "rag-abstained" in (sixth.get_attribute("class") or "")
+    assert sixth.locator(".rag-abstain-box").is_visible()
+    assert sixth.locator(".rag-hit").count() >= 1
+    shoot(page, "chat-abstained.png", sixth)
 
     # A second tab has its own, empty conversation.
     other = browser.new_context().new_page()
