@@ -227,6 +227,7 @@ def eval_command(
             beir_dir, _settings(model=model), work_dir=work_dir, index_dir=index_dir, k=k or 10
         )
     else:
+        assert questions is not None  # one of the two is given, checked above
         report = evaluation.evaluate_questions(
             questions,
             _settings(model=model, k=k),

@@ -24,7 +24,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from .errors import RagError
@@ -233,7 +233,7 @@ def beir_work_dir(beir_dir: str | Path) -> Path:
     return work_dir_for(beir_dir, "beir")
 
 
-def score_rankings(rankings: dict[str, Sequence[str]], qrels: dict[str, set[str]], k: int = 10) -> dict:
+def score_rankings(rankings: Mapping[str, Sequence[str]], qrels: dict[str, set[str]], k: int = 10) -> dict:
     """Mean nDCG@k, recall@k and recall@100 of ranked corpus IDs per query, over judged queries."""
     judged = [q for q in rankings if qrels.get(q)]
     return {

@@ -96,7 +96,7 @@ class LlamaGenerator:
             return self._llm.tokenize(text.encode(), add_bos=True, special=True)
         eos = self._llm.detokenize([self._llm.token_eos()]).decode(errors="ignore")
         bos = self._llm.detokenize([self._llm.token_bos()]).decode(errors="ignore")
-        prompt = Jinja2ChatFormatter(template, eos, bos)(messages=messages).prompt
+        prompt = Jinja2ChatFormatter(template, eos, bos)(messages=messages).prompt  # type: ignore[arg-type]
         return self._llm.tokenize(prompt.encode(), add_bos=False, special=True)
 
     def score(self, messages: list[dict[str, str]], continuations: list[str], max_tokens: int = 4) -> list[float]:
@@ -147,12 +147,16 @@ class LlamaGenerator:
             # logits (and so the answer) would depend on what was asked before.
             self._llm.reset()
             chunks = self._llm.create_chat_completion(
-                messages=messages, max_tokens=max_tokens, temperature=0.0, top_k=1, stream=True
+                messages=messages,  # type: ignore[arg-type]
+                max_tokens=max_tokens,
+                temperature=0.0,
+                top_k=1,
+                stream=True,
             )
             try:
                 for chunk in chunks:
-                    delta = chunk["choices"][0].get("delta", {}).get("content")
-                    if delta:
+                    delta = chunk["choices"][0].get("delta", {}).get("content")  # type: ignore[index, union-attr]
+                    if isinstance(delta, str) and delta:
                         yield delta
             except ValueError as exc:  # llama.cpp refuses a prompt longer than its context window
                 if "context window" not in str(exc):

@@ -237,9 +237,10 @@ class OVEncoder:
         pending: list[tuple[list[int], np.ndarray] | None] = [None] * len(requests)
 
         def collect(k: int) -> None:
-            if pending[k] is not None:
+            item = pending[k]
+            if item is not None:
                 requests[k].wait()
-                ids, mask = pending[k]
+                ids, mask = item
                 out[ids] = self._pool(requests[k].get_output_tensor(0).data, mask)
                 bar.update(len(ids))
                 pending[k] = None

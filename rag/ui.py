@@ -220,7 +220,7 @@ def build_app(settings: Settings) -> gr.Blocks:
             return done, index_info(settings)
 
         # One concurrency group for everything that runs the model: a small bound on a 2-core machine.
-        answer_group = {"concurrency_id": "answer", "concurrency_limit": 2}
+        answer_group: dict[str, Any] = {"concurrency_id": "answer", "concurrency_limit": 2}
         # One event for Enter and the button: while an answer is pending, a second submit is ignored
         # (trigger_mode "once"), so one tab never runs two turns on the same conversation.
         asking = gr.on(
@@ -233,7 +233,7 @@ def build_app(settings: Settings) -> gr.Blocks:
             **answer_group,
         )
         # Starting over also stops an answer still streaming, which would otherwise bring the old turns back.
-        fresh = {"api_visibility": "private", "queue": False, "cancels": [asking]}
+        fresh: dict[str, Any] = {"api_visibility": "private", "queue": False, "cancels": [asking]}
         clear.click(lambda: ([], new_session()), None, [chat, session], **fresh)
         chat.clear(new_session, None, session, **fresh)  # the chat's own bin icon
         rebuild.click(
