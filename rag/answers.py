@@ -20,7 +20,7 @@ a phrase of the evidence, except "Yes", "No" and the names of articles.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from . import check
@@ -34,7 +34,9 @@ MARGIN = 0.25
 # Candidates sent to the model for scoring, at most.
 MAX_SCORED = 8
 # A yes needs the evidence to carry this share of the question (IDF-weighted).
-YES_COVERAGE = 0.8
+YES_COVERAGE = 0.7
+# Best sentences searched for a name several articles share.
+ACROSS_SENTENCES = 16
 
 
 @dataclass(frozen=True)
@@ -62,8 +64,13 @@ def compose(
     scored: Sequence[Scored],
     idf: Callable[[str], float],
     scorer: Scorer | None,
+    passages: Mapping[str, str] | None = None,
 ) -> list[Draft]:
-    """The claims answering the question, or [] when the evidence does not support an answer."""
+    """The claims answering the question, or [] when the evidence does not support an answer.
+
+    passages: the retrieved text of each source (by ID), where a question's names (an outlet
+    in a byline, a title) may stand outside the cited sentences.
+    """
     if not scored:
         return []
     best = scored[0].score
@@ -71,15 +78,58 @@ def compose(
     if form.kind == OPEN:
         return open_answer(top)
     if form.kind == YESNO:
-        return yes_no(question, top, idf)
+        return yes_no(question, top, idf, passages or {})
     if form.kind == LIST and form.answer_type == "source":
         return sources(question, top, idf)
     cands = candidates(question, form, top, idf)
+    if not cands and form.kind == FACT:
+        return across_articles(question, form, scored, idf, passages or {})
     if not cands:
         return []
     if form.kind == LIST:
         return [_draft(c) for c in list_items(cands)]
     return [_draft(c) for c in rank(question, cands, scorer)[:1]]
+
+
+def across_articles(
+    question: str, form: Form, scored: Sequence[Scored], idf: Callable[[str], float], passages: Mapping[str, str]
+) -> list[Draft]:
+    """A name that the best sentences of two or more articles hold, each article cited.
+
+    For questions that describe their answer through several articles ("the person that
+    TechCrunch and The Verge both ..."): no single sentence carries the question, but the
+    articles that do, together, name the same entity. The cited sentences, their articles'
+    retrieved text and titles must hold the question's names and most of its content.
+    """
+    allowed = COMPATIBLE_LABELS.get(form.answer_type, COMPATIBLE_LABELS["thing"])
+    best: dict[str, list[Scored]] = {}
+    for s in scored[:ACROSS_SENTENCES]:
+        best.setdefault(s.evidence.source_id, []).append(s)
+    named: dict[str, dict[str, tuple[Phrase, Scored]]] = {}
+    for source_id, sentences in best.items():
+        for s in sentences[:2]:
+            for p in phrases(s.evidence.text):
+                if p.entity and p.label in allowed and not set(check.tokenize(p.text)) <= set(check.tokenize(question)):
+                    named.setdefault(check.fold(p.text), {}).setdefault(source_id, (p, s))
+    ranked = sorted(
+        ((len(by), sum(s.score for _, s in by.values()), key) for key, by in named.items() if len(by) >= 2),
+        reverse=True,
+    )
+    for _, _, key in ranked[:3]:
+        by = named[key]
+        picks = sorted(by.values(), key=lambda x: -x[1].score)[:3]
+        cited = [s.evidence for _, s in picks]
+        around = " ".join([*(e.title for e in cited), *(passages.get(e.source_id, "") for e in cited)])
+        text = " ".join(e.text for e in cited)
+        if check.missing_names(question, f"{text} {around}", picks[0][0].text):
+            continue
+        rest = [t for t in check.content_terms(question, form.focus[-1:]) if t not in check.tokenize(key)]
+        if check.coverage(rest, f"{text} {around}", idf) < YES_COVERAGE:
+            continue
+        p, s = picks[0]
+        span = (s.evidence.start + p.start, s.evidence.start + p.end)
+        return [Draft(p.text, tuple(cited), span)]
+    return []
 
 
 def _draft(c: Candidate) -> Draft:
@@ -220,8 +270,14 @@ def rank(question: str, cands: list[Candidate], scorer: Scorer | None) -> list[C
     return [shortlist[i] for i in order]
 
 
-def yes_no(question: str, top: Sequence[Scored], idf: Callable[[str], float]) -> list[Draft]:
-    """Yes when the best evidence carries the question, No when it does so negated."""
+def yes_no(
+    question: str, top: Sequence[Scored], idf: Callable[[str], float], passages: Mapping[str, str] | None = None
+) -> list[Draft]:
+    """Yes when the best evidence carries the question, No when it does so negated.
+
+    The question's names may stand in the cited articles' retrieved text (an outlet in a
+    byline); its content must be carried by the cited sentences and those articles' text.
+    """
     terms = check.content_terms(question)
     chosen: list[Evidence] = []
     for s in top[:3]:
@@ -229,7 +285,10 @@ def yes_no(question: str, top: Sequence[Scored], idf: Callable[[str], float]) ->
             chosen.append(s.evidence)
     if not chosen:
         return []
-    joined = " ".join(e.text for e in chosen)
+    around = " ".join(
+        f"{e.title} {(passages or {}).get(e.source_id, '')}" for e in {e.source_id: e for e in chosen}.values()
+    )
+    joined = " ".join(e.text for e in chosen) + " " + around
     if check.missing_names(question, joined) or check.coverage(terms, joined, idf) < YES_COVERAGE:
         return []
     main = chosen[0]

@@ -192,7 +192,11 @@ def ask_stream(
         gen = generator or get_generator(s.model, s.n_ctx, s.n_threads)
         model_name = gen.name
         tg = time.perf_counter()
-        drafts = compose(query, form, scored, store.idf, gen if hasattr(gen, "score") else None)  # type: ignore[arg-type]
+        passages: dict[str, str] = {}
+        for h in hits:
+            passages[h.source_id] = f"{passages.get(h.source_id, '')} {h.title} {h.text}"
+        scorer = gen if hasattr(gen, "score") else None
+        drafts = compose(query, form, scored, store.idf, scorer, passages)  # type: ignore[arg-type]
         timings["generation"] = time.perf_counter() - tg
     cites, claims = _citations(drafts, store)
     if not claims:

@@ -178,11 +178,26 @@ def _type_of(nouns: tuple[str, ...]) -> str:
     return "thing"
 
 
+# Words that open a leading phrase before the question proper: "After X reported ..., did Y ...?"
+_LEADING = frozenset(
+    "after before between considering given following according while although though since despite with in "
+    "from based as regarding concerning when if once".split()
+)
+
+
 def _main_clause(ws: list[str], question: str) -> list[str]:
-    """The words after a leading phrase set off by a comma ("According to X, is ..." -> "is ...")."""
-    head, sep, tail = question.partition(",")
-    if sep and words(tail) and words(tail)[0] in AUXILIARIES | _WH and not (ws and ws[0] in _WH | AUXILIARIES):
-        return words(tail)
+    """The words of the question proper, after a leading phrase set off by a comma.
+
+    "According to X, is ..." -> "is ..."; "Between the report of A and the report of B, was
+    there ..." -> "was there ...". Only when the question opens with a word that starts such a
+    phrase, and only from the first comma followed by an auxiliary or interrogative word.
+    """
+    if not ws or ws[0] in _WH | AUXILIARIES or ws[0] not in _LEADING:
+        return ws
+    for part in question.split(",")[1:]:
+        tail = words(part)
+        if tail and tail[0] in AUXILIARIES | _WH:
+            return words(question[question.index(part) :])
     return ws
 
 
@@ -200,6 +215,9 @@ def _analyse(question: str) -> Form:
     q = question.strip()
     low = q.lower()
     ws = _main_clause(words(q), q)
+    if ws != words(q):
+        q = " ".join(ws)
+        low = q.lower()
     while len(ws) > 1 and ws[0] in _PREPOSITIONS and ws[1] in _WH:  # "From which countries ...", "In what year ..."
         ws = ws[1:]
     if not ws:

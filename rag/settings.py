@@ -95,7 +95,7 @@ class Settings:
     # Sentences scoring within this margin of the best are quoted too.
     evidence_margin: float = 0.3
     # Below this sentence score (cosine + term coverage) the answer is "not in the documents".
-    abstain_threshold: float = 0.85
+    abstain_threshold: float = 0.6
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
