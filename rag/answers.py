@@ -33,6 +33,10 @@ from .questions import COMPATIBLE_LABELS, FACT, LIST, OPEN, YESNO, Form, analyse
 MARGIN = 0.25
 # Candidates sent to the model for scoring, at most.
 MAX_SCORED = 8
+# A fact is stated only when its candidate scores at least this (sentence score + structure +
+# model likelihood, see `_total`); below it the answer abstains. Chosen on SQuAD 2.0 dev
+# (docs/answers.md): it turns most wrong answers into abstentions at a smaller cost in right ones.
+MIN_TOTAL = 1.0
 # A yes needs the evidence to carry this share of the question (IDF-weighted).
 YES_COVERAGE = 0.7
 # Best sentences searched for a name several articles share.
@@ -88,7 +92,7 @@ def compose(
         return []
     if form.kind == LIST:
         return [_draft(c) for c in list_items(cands)]
-    return [_draft(c) for c in rank(question, cands, scorer)[:1]]
+    return [_draft(c) for c in rank(question, cands, scorer, MIN_TOTAL)[:1]]
 
 
 def across_articles(
@@ -259,15 +263,22 @@ def answer_prompt(question: str, passages: Sequence[str]) -> list[dict[str, str]
     ]
 
 
-def rank(question: str, cands: list[Candidate], scorer: Scorer | None) -> list[Candidate]:
-    """Candidates by structure first, then the model's likelihood of each as the reply."""
-    if len(cands) <= 1 or scorer is None:
-        return cands
+def rank(
+    question: str, cands: list[Candidate], scorer: Scorer | None, min_total: float = float("-inf")
+) -> list[Candidate]:
+    """Candidates by structure first, then the model's likelihood of each as the reply.
+
+    Those whose combined score is below `min_total` go: too weak to be stated as an answer.
+    """
     shortlist = cands[:MAX_SCORED]
-    passages = list(dict.fromkeys(c.evidence.text for c in shortlist))[:3]
-    lm = scorer.score(answer_prompt(question, passages), [c.phrase.text for c in shortlist])
-    order = sorted(range(len(shortlist)), key=lambda i: (-round(_total(shortlist[i], lm[i]), 4), i))
-    return [shortlist[i] for i in order]
+    if scorer is None or not shortlist:
+        lm = [0.0] * len(shortlist)
+    else:
+        passages = list(dict.fromkeys(c.evidence.text for c in shortlist))[:3]
+        lm = scorer.score(answer_prompt(question, passages), [c.phrase.text for c in shortlist])
+    totals = [round(_total(c, x), 4) for c, x in zip(shortlist, lm, strict=True)]
+    order = sorted(range(len(shortlist)), key=lambda i: (-totals[i], i))
+    return [shortlist[i] for i in order if totals[i] >= min_total]
 
 
 def yes_no(
