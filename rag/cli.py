@@ -145,8 +145,17 @@ def ask(question: str, index_dir: Path | None, model: str | None, k: int | None,
             click.echo(f"  {h.source_id}: {' '.join(h.text.split())[:200]}")
         return
     click.echo("\nEvidence:")
+    shown: set[tuple[str, int, int]] = set()
     for c in answer.citations:
-        click.echo(f"  [{c.marker}] {c.source_id} [{c.start}:{c.end}]: \u201c{c.quote}\u201d")
+        phrase = ""
+        if c.phrase_start >= 0:
+            words = c.quote[c.phrase_start - c.start : c.phrase_end - c.start]
+            phrase = f" \u201c{words}\u201d at [{c.phrase_start}:{c.phrase_end}] in"
+        if (c.source_id, c.start, c.end) in shown:  # the same sentence again, for another item of a list
+            click.echo(f"  [{c.marker}]{phrase} {c.source_id} [{c.start}:{c.end}], quoted above")
+            continue
+        shown.add((c.source_id, c.start, c.end))
+        click.echo(f"  [{c.marker}]{phrase} {c.source_id} [{c.start}:{c.end}]: \u201c{c.quote}\u201d")
 
 
 @cli.command()
