@@ -44,11 +44,7 @@ def _settings(**options: object) -> Settings:
 
 
 def _embedder() -> TextEmbedder | None:
-    """An embedder handed in by whoever runs the CLI in-process (`cli(args, obj={"embedder": e})`), else None.
-
-    TODO: answers rewrite: the pipeline's entry points are annotated `Embedder`; once they take a
-    `TextEmbedder`, drop the `type: ignore[arg-type]` where this is passed.
-    """
+    """An embedder handed in by whoever runs the CLI in-process (`cli(args, obj={"embedder": e})`), else None."""
     ctx = click.get_current_context(silent=True)
     obj = ctx.find_root().obj if ctx is not None else None
     return obj.get("embedder") if isinstance(obj, dict) else None
@@ -85,7 +81,7 @@ def index(source_dir: Path | None, index_dir: Path | None, rebuild: bool, as_jso
 
     settings = _settings(source_dir=source_dir, index_dir=index_dir)
     progress = not as_json and sys.stderr.isatty()
-    stats = build_index(settings=settings, rebuild=rebuild, progress=progress, embedder=_embedder())  # type: ignore[arg-type]
+    stats = build_index(settings=settings, rebuild=rebuild, progress=progress, embedder=_embedder())
     if as_json:
         _dump(stats)
         return
@@ -104,7 +100,7 @@ def search(query: str, k: int, index_dir: Path | None, as_json: bool) -> None:
     """Show the passages that best match QUERY."""
     from .pipeline import search as do_search
 
-    hits = do_search(query, k=k, settings=_settings(index_dir=index_dir), embedder=_embedder())  # type: ignore[arg-type]
+    hits = do_search(query, k=k, settings=_settings(index_dir=index_dir), embedder=_embedder())
     if as_json:
         _dump([dataclasses.asdict(h) for h in hits])
         return
@@ -123,18 +119,11 @@ def search(query: str, k: int, index_dir: Path | None, as_json: bool) -> None:
 @_friendly
 def ask(question: str, index_dir: Path | None, model: str | None, k: int | None, as_json: bool) -> None:
     """Answer QUESTION from the indexed articles, citing quoted evidence."""
-    from .pipeline import ask_stream
-    from .results import Answer
+    from .pipeline import ask_stream, final_answer
 
     settings = _settings(index_dir=index_dir, model=model, k=k)
-    answer: Answer | None = None
-    for item in ask_stream(question, settings=settings, embedder=_embedder()):  # type: ignore[arg-type]
-        if isinstance(item, Answer):
-            answer = item
-        elif not as_json:
-            click.echo(item, nl=False)
-    if answer is None:  # pragma: no cover - ask_stream always ends with an Answer
-        raise RagError("No answer was produced.")
+    stream = ask_stream(question, settings=settings, embedder=_embedder())
+    answer = final_answer(stream, None if as_json else lambda piece: click.echo(piece, nl=False))
     if as_json:
         _dump(answer)
         return

@@ -108,8 +108,8 @@ class Embedder:
         self.dtype = dtype
         self.backend = backend
         self.batch_size = batch_size
-        # OpenVINO inference streams, 0 = one per core: two single-threaded streams
-        # measured ~7% faster here than one stream with two threads.
+        # OpenVINO inference streams, 0 = one per core (single-threaded streams ran faster
+        # than one stream with all threads).
         self.workers = workers or (os.cpu_count() or 1)
         self._lock = threading.Lock()
         self._model = None
@@ -154,12 +154,7 @@ class Embedder:
     def split_tokens(self, text: str, max_tokens: int) -> list[tuple[int, int]]:
         """Cut text into pieces of at most max_tokens word pieces, as offsets."""
         offsets = [o for o in self.tokenizer.encode(text, add_special_tokens=False).offsets if o[1] > o[0]]
-        pieces = []
-        for i in range(0, len(offsets), max_tokens):
-            group = offsets[i : i + max_tokens]
-            pieces.append((group[0][0], group[-1][1]))
-        # Close the gaps so no character between pieces is lost.
-        return [(a if k == 0 else pieces[k - 1][1], b) for k, (a, b) in enumerate(pieces)]
+        return pieces_from_offsets(offsets, max_tokens)
 
     @cached_property
     def _ov(self):
@@ -182,7 +177,7 @@ class Embedder:
             except Exception as exc:
                 raise ModelError(
                     f"Cannot prepare {self.location} for OpenVINO ({self.dtype}): {exc}. Run `make install`, "
-                    "or set RAG_EMBED_DTYPE=bfloat16 or RAG_EMBED_BACKEND=torch, or delete ~/.cache/rag/openvino."
+                    "or set RAG_EMBED_DTYPE=bfloat16 or RAG_EMBED_BACKEND=torch, or delete the openvino folder in the cache (RAG_CACHE_DIR, default ~/.cache/rag)."
                 ) from None
 
     @property

@@ -30,7 +30,7 @@ from pathlib import Path
 from .errors import RagError
 from .metrics import mean, mrr, ndcg_at_k, percentile, recall_at_k, unique_ids
 from .scoring import score_answers
-from .settings import Settings
+from .settings import Settings, default_cache_dir
 
 # ---------------------------------------------------------------- question sets
 
@@ -108,8 +108,7 @@ def select(items: Sequence[dict], *, limit: int | None = None, types: Iterable[s
 def work_dir_for(folder: str | Path, kind: str) -> Path:
     """A cache folder for a set's files and index: ~/.cache/rag/<kind>/<name>-<hash of its path>."""
     resolved = Path(folder).resolve()
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache / "rag" / kind / f"{resolved.name}-{hashlib.sha1(str(resolved).encode()).hexdigest()[:8]}"
+    return default_cache_dir() / kind / f"{resolved.name}-{hashlib.sha1(str(resolved).encode()).hexdigest()[:8]}"
 
 
 def evaluate_questions(
@@ -134,7 +133,7 @@ def evaluate_questions(
     """
     from tqdm import tqdm
 
-    from .pipeline import ask, build_index, get_retriever
+    from .pipeline import ask, build_index, get_retriever, source_text
 
     questions, articles = question_set(path, articles)
     items = select(load_questions(questions), limit=limit, types=types)
@@ -157,11 +156,7 @@ def evaluate_questions(
         for item in tqdm(items, desc="questions", unit="q", file=sys.stderr, disable=not progress)
     ]
 
-    def source_text(source_id: str) -> str | None:
-        record = store.source(source_id)
-        return record.text if record else None
-
-    report = score_answers(items, answers, settings.k, source_text)
+    report = score_answers(items, answers, settings.k, lambda source_id: source_text(store, source_id))
     report["metrics"].update(warmup_seconds=warmup, questions_file=str(questions), index_dir=str(settings.index_dir))
     if built is not None:
         report["metrics"].update(articles=str(articles), index_update=built.summary())

@@ -59,9 +59,9 @@ def supported(location: Path) -> bool:
 
 
 def cache_root() -> Path:
-    if os.environ.get("RAG_CACHE_DIR"):
-        return Path(os.environ["RAG_CACHE_DIR"]).expanduser()
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rag"
+    from .settings import default_cache_dir
+
+    return default_cache_dir()
 
 
 def _model_key(location: Path) -> str:

@@ -13,12 +13,12 @@ import dataclasses
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from . import citations
 from .answers import Draft, compose
-from .embedding import Embedder
+from .embedding import Embedder, TextEmbedder
 from .errors import QuestionError
 from .generation import Generator, get_generator, resolve_model_path
 from .indexing import build_index as _build_index
@@ -49,7 +49,7 @@ def get_embedder(settings: Settings) -> Embedder:
         return _embedders[key]
 
 
-def get_retriever(settings: Settings, embedder: Embedder | None = None) -> Retriever:
+def get_retriever(settings: Settings, embedder: TextEmbedder | None = None) -> Retriever:
     """A retriever over the live version of settings.index_dir.
 
     The loaded index is shared by every caller with the same embedder and
@@ -92,7 +92,7 @@ def build_index(
     rebuild: bool = False,
     progress: bool = False,
     settings: Settings | None = None,
-    embedder: Embedder | None = None,
+    embedder: TextEmbedder | None = None,
 ) -> IndexStats:
     """Index (or incrementally update the index of) a folder of articles."""
     s = _settings(settings, source_dir=source_dir, index_dir=index_dir)
@@ -122,7 +122,7 @@ def search(
     index_dir: str | Path | None = None,
     *,
     settings: Settings | None = None,
-    embedder: Embedder | None = None,
+    embedder: TextEmbedder | None = None,
 ) -> list[Hit]:
     """The k chunks that best match the query, best first."""
     s = _settings(settings, index_dir=index_dir)
@@ -139,17 +139,24 @@ def ask(
     history: list | None = None,
     settings: Settings | None = None,
     generator: Generator | None = None,
-    embedder: Embedder | None = None,
+    embedder: TextEmbedder | None = None,
 ) -> Answer:
     """Answer a question from the indexed articles, with verified citations."""
-    answer = None
     stream = ask_stream(
         question, index_dir=index_dir, k=k, model=model, history=history, settings=settings, generator=generator,
         embedder=embedder,
     )  # fmt: skip
+    return final_answer(stream)
+
+
+def final_answer(stream: Iterable[str | Answer], on_text: Callable[[str], object] | None = None) -> Answer:
+    """The `Answer` an `ask_stream` ends with; on_text(piece) sees each text piece before it."""
+    answer = None
     for item in stream:
         if isinstance(item, Answer):
             answer = item
+        elif on_text is not None:
+            on_text(item)
     assert answer is not None  # ask_stream always ends with an Answer
     return answer
 
@@ -163,7 +170,7 @@ def ask_stream(
     history: list | None = None,
     settings: Settings | None = None,
     generator: Generator | None = None,
-    embedder: Embedder | None = None,
+    embedder: TextEmbedder | None = None,
 ) -> Iterator[str | Answer]:
     """Yield the answer's text in pieces, then the checked `Answer`.
 
@@ -224,7 +231,7 @@ def _citations(drafts: list[Draft], store: Store) -> tuple[tuple[Citation, ...],
             if key not in cites:
                 c = citations.to_citation(ev, len(cites) + 1)
                 c = dataclasses.replace(c, phrase_start=span[0], phrase_end=span[1])
-                if not citations.verify_citation(c, _source_text(store, c.source_id)):
+                if not citations.verify_citation(c, source_text(store, c.source_id)):
                     continue  # cannot happen while quotes are cut from the stored text; never cite what does not resolve
                 cites[key] = c
             markers.append(cites[key].marker)
@@ -282,6 +289,7 @@ def standalone_question(question: str, history: list) -> str:
     return f"{question} ({context})"
 
 
-def _source_text(store, source_id: str) -> str | None:
+def source_text(store: Store, source_id: str) -> str | None:
+    """The indexed text of a source, or None when the index does not hold it."""
     record = store.source(source_id)
     return record.text if record else None

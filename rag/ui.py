@@ -75,8 +75,7 @@ def source_lookup(settings: Settings) -> SourceLookup:
 
     def lookup(source_id: str) -> str | None:
         if source_id not in cache:
-            record = store.source(source_id)
-            cache[source_id] = record.text if record else None
+            cache[source_id] = pipeline.source_text(store, source_id)
         return cache[source_id]
 
     return lookup
@@ -123,13 +122,7 @@ def respond(
 
 def ask_json(settings: Settings, question: str) -> dict[str, Any]:
     """The /ask endpoint's work: the final Answer of `ask_stream`, as a JSON-ready dict."""
-    answer = None
-    for item in pipeline.ask_stream(question, settings=settings):
-        if isinstance(item, Answer):
-            answer = item
-    if answer is None:  # pragma: no cover
-        raise RagError("No answer was produced.")
-    return dataclasses.asdict(answer)
+    return dataclasses.asdict(pipeline.final_answer(pipeline.ask_stream(question, settings=settings)))
 
 
 def index_info(settings: Settings) -> str:

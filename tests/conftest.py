@@ -85,19 +85,6 @@ def embedder() -> FakeEmbedder:
     return FakeEmbedder()
 
 
-@pytest.fixture
-def fake_embedder(monkeypatch) -> FakeEmbedder:
-    """A FakeEmbedder that rag.pipeline.get_embedder returns instead of the real model.
-
-    Only for tests/test_answers.py until the answers rewrite passes `embedder=` there; use `embedder`.
-    """
-    import rag.pipeline
-
-    emb = FakeEmbedder()
-    monkeypatch.setattr(rag.pipeline, "get_embedder", lambda settings: emb)
-    return emb
-
-
 ARTICLES = {
     "space/starlink.txt": "Starlink in Argentina\n\nMusk provided Starlink satellite internet service to Argentina. "
     "The service reached remote provinces in March.\n\nOfficials praised the rollout.",
