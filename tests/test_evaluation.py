@@ -523,6 +523,7 @@ def test_evaluate_beir_maps_files_back_to_corpus_ids(tmp_path: Path, monkeypatch
 
 
 def test_beir_work_dir_is_under_the_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("RAG_CACHE_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     work = ev.beir_work_dir(tmp_path / "scifact")
     assert work.parent == tmp_path / "rag" / "beir" and work.name.startswith("scifact-")
