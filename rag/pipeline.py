@@ -99,10 +99,14 @@ def build_index(
     return _build_index(s, rebuild=rebuild, progress=progress, embedder=embedder or get_embedder(s))
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
 def check_question(question: object, max_chars: int) -> str:
     """The question, stripped; a QuestionError says how to fix an unusable one."""
     if not isinstance(question, str):
         raise QuestionError(f"The question must be text, not {type(question).__name__}.")
+    question = _ANSI.sub(" ", question)  # terminal colour codes pasted with a question
     cleaned = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in question).strip()
     if not cleaned:
         raise QuestionError("The question is empty: type a question about your articles.")

@@ -343,7 +343,7 @@ def test_file_name_that_is_not_utf8_is_skipped_not_fatal(tmp_path) -> None:
 OK_QUESTIONS = {
     "control characters": (
         "What\x00 satellite\x1b[31m internet\x07 service?\u200b",
-        "What  satellite [31m internet  service?",
+        "What  satellite  internet  service?",  # the colour code goes whole, not only its escape byte
     ),
     "spanish": ("¿Qué servicio de internet satelital dio Musk a la Argentina?", None),
     "chinese": ("马斯克向阿根廷提供了什么卫星互联网服务？", None),

@@ -252,7 +252,8 @@ def test_chat_answers_follows_up_and_abstains(page, browser, app_url):
     # A follow-up that only makes sense with the previous question.
     ask(page, "When will the Hayek medal ceremony take place?", 4)
     fifth = ask(page, "Where will it be?", 5)
-    assert "Hamburg" in fifth.locator(".rag-answer").inner_text() + fifth.locator(".rag-cite").first.inner_text()
+    # Answered, or abstained with the passage naming the place shown first (docs/answers.md).
+    assert "Hamburg" in fifth.inner_text()
     shoot(page, "chat-follow-up.png", fifth)
 
     sixth = ask(page, "Who won the 2022 FIFA World Cup final?", 6)
