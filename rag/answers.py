@@ -5,12 +5,11 @@ Covers, by the question's form (rag/questions.py):
   they stand to what the question asks about, how many articles name them, and how
   likely the model finds each as the reply (`Scorer.score`); the best one that passes
   `check.supports` is the answer, a span of the source;
-- list: every candidate of the asked type that passes the check, from several sentences
-  and articles, each with its own evidence; for "which articles ..." the articles whose
-  best sentence carries the question;
-- yes/no: "Yes" when the evidence carries the whole question, "No" when it carries it
-  with the opposite polarity, nothing (abstain) otherwise; the deciding sentences cited;
-- open: one to three of the best sentences, from different places, quoted.
+- a fact no single sentence carries: a name that the best sentences of several articles
+  share (`across_articles`), each article cited;
+- list: the best candidate and the items coordinated with it, each with its own evidence;
+- yes/no, open and "which articles ...": whole sentences, in rag/statements.py;
+- `verify_claim`: the same composer as a check of a given claim against given evidence.
 Returns `Draft`s: claim text plus the evidence it rests on; the pipeline turns them into
 citations and the answer text.
 
@@ -28,6 +27,7 @@ from .citations import Evidence, Scored
 from .generation import Scorer
 from .phrases import Phrase, phrases
 from .questions import COMPATIBLE_LABELS, FACT, LIST, OPEN, YESNO, Form, analyse
+from .statements import YES_COVERAGE, Draft, open_answer, sources, yes_no
 
 # Sentences within this score of the best are searched for answers.
 MARGIN = 0.25
@@ -37,19 +37,8 @@ MAX_SCORED = 8
 # model likelihood, see `_total`); below it the answer abstains. Chosen on SQuAD 2.0 dev
 # (docs/answers.md): it turns most wrong answers into abstentions at a smaller cost in right ones.
 MIN_TOTAL = 1.0
-# A yes needs the evidence to carry this share of the question (IDF-weighted).
-YES_COVERAGE = 0.7
 # Best sentences searched for a name several articles share.
 ACROSS_SENTENCES = 16
-
-
-@dataclass(frozen=True)
-class Draft:
-    """One claim: its text, the evidence it rests on, and the answer's span in the first evidence."""
-
-    text: str
-    evidence: tuple[Evidence, ...]
-    span: tuple[int, int] | None = None  # source offsets of the phrase inside evidence[0]
 
 
 @dataclass(frozen=True)
@@ -279,77 +268,6 @@ def rank(
     totals = [round(_total(c, x), 4) for c, x in zip(shortlist, lm, strict=True)]
     order = sorted(range(len(shortlist)), key=lambda i: (-totals[i], i))
     return [shortlist[i] for i in order if totals[i] >= min_total]
-
-
-def yes_no(
-    question: str, top: Sequence[Scored], idf: Callable[[str], float], passages: Mapping[str, str] | None = None
-) -> list[Draft]:
-    """Yes when the best evidence carries the question, No when it does so negated.
-
-    The question's names may stand in the cited articles' retrieved text (an outlet in a
-    byline); its content must be carried by the cited sentences and those articles' text.
-    """
-    terms = check.content_terms(question)
-    chosen: list[Evidence] = []
-    for s in top[:3]:
-        if s.evidence.text not in [e.text for e in chosen]:
-            chosen.append(s.evidence)
-    if not chosen:
-        return []
-    around = " ".join(
-        f"{e.title} {(passages or {}).get(e.source_id, '')}" for e in {e.source_id: e for e in chosen}.values()
-    )
-    joined = " ".join(e.text for e in chosen) + " " + around
-    if check.missing_names(question, joined) or check.coverage(terms, joined, idf) < YES_COVERAGE:
-        return []
-    main = chosen[0]
-    # Keep only the sentences needed: the first, and others that add question terms.
-    needed = [main]
-    have = check.coverage(terms, main.text, idf)
-    for e in chosen[1:]:
-        more = check.coverage(terms, " ".join(x.text for x in [*needed, e]), idf)
-        if more > have + 0.05:
-            needed.append(e)
-            have = more
-    word = "No" if check.polarity_flipped(question, main.text) else "Yes"
-    return [Draft(word, tuple(needed))]
-
-
-def open_answer(top: Sequence[Scored]) -> list[Draft]:
-    """One to three of the best sentences, no two from the same place or saying the same."""
-    out: list[Draft] = []
-    for s in top:
-        ev = s.evidence
-        if any(abs(ev.start - d.evidence[0].start) < 2 and ev.source_id == d.evidence[0].source_id for d in out):
-            continue
-        if any(_similar(ev.text, d.evidence[0].text) for d in out):
-            continue
-        out.append(Draft(ev.text, (ev,)))
-        if len(out) == 3:
-            break
-    return out
-
-
-def _similar(a: str, b: str) -> bool:
-    wa, wb = set(check.fold(a).split()), set(check.fold(b).split())
-    return len(wa & wb) / max(1, min(len(wa), len(wb))) > 0.7
-
-
-def sources(question: str, top: Sequence[Scored], idf: Callable[[str], float]) -> list[Draft]:
-    """For "which articles ...": each article whose best sentence carries the question."""
-    terms = check.content_terms(question)
-    seen: set[str] = set()
-    out = []
-    for s in top:
-        ev = s.evidence
-        if ev.source_id in seen or check.coverage(terms, ev.text, idf) < check.MIN_COVERAGE:
-            continue
-        seen.add(ev.source_id)
-        out.append(Draft(ev.title or ev.source_id, (ev,)))
-    return out
-
-
-KINDS = (FACT, LIST, YESNO, OPEN)
 
 
 def verify_claim(

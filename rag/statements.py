@@ -1,0 +1,97 @@
+"""Answers made of whole sentences: yes or no, open questions, and "which articles ...".
+
+Covers: `yes_no` ("Yes" when the cited sentences and their articles carry the whole question,
+"No" when they carry it with the opposite polarity, nothing otherwise), `open_answer` (one to
+three of the best sentences, from different places, not repeating each other) and `sources`
+(each article whose best sentence carries the question). Each returns `Draft`s.
+
+Does not pick phrases inside sentences (rag/answers.py) or check claims (rag/check.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from . import check
+from .citations import Evidence, Scored
+
+# A yes needs the evidence to carry this share of the question (IDF-weighted).
+YES_COVERAGE = 0.7
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One claim: its text, the evidence it rests on, and the answer's span in the first evidence."""
+
+    text: str
+    evidence: tuple[Evidence, ...]
+    span: tuple[int, int] | None = None  # source offsets of the phrase inside evidence[0]
+
+
+def yes_no(
+    question: str, top: Sequence[Scored], idf: Callable[[str], float], passages: Mapping[str, str] | None = None
+) -> list[Draft]:
+    """Yes when the best evidence carries the question, No when it does so negated.
+
+    The question's names may stand in the cited articles' retrieved text (an outlet in a
+    byline); its content must be carried by the cited sentences and those articles' text.
+    """
+    terms = check.content_terms(question)
+    chosen: list[Evidence] = []
+    for s in top[:3]:
+        if s.evidence.text not in [e.text for e in chosen]:
+            chosen.append(s.evidence)
+    if not chosen:
+        return []
+    around = " ".join(
+        f"{e.title} {(passages or {}).get(e.source_id, '')}" for e in {e.source_id: e for e in chosen}.values()
+    )
+    joined = " ".join(e.text for e in chosen) + " " + around
+    if check.missing_names(question, joined) or check.coverage(terms, joined, idf) < YES_COVERAGE:
+        return []
+    main = chosen[0]
+    # Keep only the sentences needed: the first, and others that add question terms.
+    needed = [main]
+    have = check.coverage(terms, main.text, idf)
+    for e in chosen[1:]:
+        more = check.coverage(terms, " ".join(x.text for x in [*needed, e]), idf)
+        if more > have + 0.05:
+            needed.append(e)
+            have = more
+    word = "No" if check.polarity_flipped(question, main.text) else "Yes"
+    return [Draft(word, tuple(needed))]
+
+
+def open_answer(top: Sequence[Scored]) -> list[Draft]:
+    """One to three of the best sentences, no two from the same place or saying the same."""
+    out: list[Draft] = []
+    for s in top:
+        ev = s.evidence
+        if any(abs(ev.start - d.evidence[0].start) < 2 and ev.source_id == d.evidence[0].source_id for d in out):
+            continue
+        if any(_similar(ev.text, d.evidence[0].text) for d in out):
+            continue
+        out.append(Draft(ev.text, (ev,)))
+        if len(out) == 3:
+            break
+    return out
+
+
+def _similar(a: str, b: str) -> bool:
+    wa, wb = set(check.fold(a).split()), set(check.fold(b).split())
+    return len(wa & wb) / max(1, min(len(wa), len(wb))) > 0.7
+
+
+def sources(question: str, top: Sequence[Scored], idf: Callable[[str], float]) -> list[Draft]:
+    """For "which articles ...": each article whose best sentence carries the question."""
+    terms = check.content_terms(question)
+    seen: set[str] = set()
+    out = []
+    for s in top:
+        ev = s.evidence
+        if ev.source_id in seen or check.coverage(terms, ev.text, idf) < check.MIN_COVERAGE:
+            continue
+        seen.add(ev.source_id)
+        out.append(Draft(ev.title or ev.source_id, (ev,)))
+    return out
