@@ -89,21 +89,3 @@ def test_the_model_scores_the_same_whatever_was_asked_before(seeds_index) -> Non
 def test_unanswerable_question_abstains(seeds_index) -> None:
     answer = rag.ask("Who won the 2022 FIFA World Cup final?", settings=seeds_index)
     assert answer.abstained and not answer.citations
-
-
-def test_follow_up_question_uses_history(seeds_index) -> None:
-    """The follow-up is searched with the previous question's names: the ceremony's place is found.
-
-    The answer may abstain (the confidence gate, docs/answers.md), but then the passage naming
-    Hamburg is the closest one shown; without the history it is not found at all.
-    """
-    history = [
-        {"role": "user", "content": "When will the Hayek medal ceremony take place?"},
-        {"role": "assistant", "content": "June 22 [1]"},
-    ]
-    answer = rag.ask("Where will it be?", settings=seeds_index, history=history)
-    shown = answer.text + " ".join(c.quote for c in answer.citations) + " ".join(h.text for h in answer.hits[:3])
-    assert "Hamburg" in shown
-    assert answer.abstained or "Hamburg" in answer.text
-    alone = rag.ask("Where will it be?", settings=seeds_index)
-    assert alone.abstained
