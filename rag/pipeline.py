@@ -20,7 +20,7 @@ from . import citations
 from .answers import Draft, compose
 from .embedding import Embedder, TextEmbedder
 from .errors import QuestionError
-from .generation import Generator, get_generator, resolve_model_path
+from .generation import Scorer, get_generator, resolve_model_path
 from .indexing import build_index as _build_index
 from .indexing import index_config
 from .questions import OPEN, YESNO, analyse
@@ -142,7 +142,7 @@ def ask(
     model: str | None = None,
     history: list | None = None,
     settings: Settings | None = None,
-    generator: Generator | None = None,
+    generator: Scorer | None = None,
     embedder: TextEmbedder | None = None,
 ) -> Answer:
     """Answer a question from the indexed articles, with verified citations."""
@@ -173,7 +173,7 @@ def ask_stream(
     model: str | None = None,
     history: list | None = None,
     settings: Settings | None = None,
-    generator: Generator | None = None,
+    generator: Scorer | None = None,
     embedder: TextEmbedder | None = None,
 ) -> Iterator[str | Answer]:
     """Yield the answer's text in pieces, then the checked `Answer`.
@@ -200,14 +200,13 @@ def ask_stream(
     drafts: list[Draft] = []
     model_name = ""
     if scored and scored[0].score >= s.abstain_threshold:
-        gen = generator or get_generator(s.model, s.n_ctx, s.n_threads)
-        model_name = gen.name
+        scorer = generator or get_generator(s.model, s.n_ctx, s.n_threads)
+        model_name = scorer.name
         tg = time.perf_counter()
         passages: dict[str, str] = {}
         for h in hits:
             passages[h.source_id] = f"{passages.get(h.source_id, '')} {h.title} {h.text}"
-        scorer = gen if hasattr(gen, "score") else None
-        drafts = compose(query, form, scored, store.idf, scorer, passages)  # type: ignore[arg-type]
+        drafts = compose(query, form, scored, store.idf, scorer, passages)
         timings["generation"] = time.perf_counter() - tg
     cites, claims = _citations(drafts, store)
     if not claims:

@@ -84,16 +84,11 @@ class Settings:
     rrf_k: int = 60
     dense_weight: float = 1.0
     bm25_weight: float = 1.0
-    # Generation: "" means the bundled GGUF (see rag/generation.py).
+    # The GGUF model that ranks candidate answers: "" means the bundled one (rag/generation.py).
     model: str = ""
     n_threads: int = 2
     n_ctx: int = 2048
-    max_tokens: int = 96
     max_question_chars: int = 2000
-    # Evidence shown to the model and quoted in answers.
-    evidence_sentences: int = 2
-    # Sentences scoring within this margin of the best are quoted too.
-    evidence_margin: float = 0.3
     # Below this sentence score (cosine + term coverage) the answer is "not in the documents".
     abstain_threshold: float = 0.6
 

@@ -61,19 +61,18 @@ class FakeEmbedder:
         return out
 
 
-class FakeModel:
-    """A scripted 'GGUF model': answers with a function of the prompt."""
+class FakeScorer:
+    """A scripted 'GGUF model' that scores continuations by a preference function and records its calls."""
 
     name = "fake.gguf"
 
-    def __init__(self, reply) -> None:
-        self.reply = reply
-        self.prompts: list[list[dict[str, str]]] = []
+    def __init__(self, prefer=None) -> None:
+        self.prefer = prefer or (lambda text: 0.0)
+        self.calls: list[tuple[list[dict[str, str]], list[str]]] = []
 
-    def stream(self, messages, max_tokens):
-        self.prompts.append(messages)
-        text = self.reply(messages) if callable(self.reply) else self.reply
-        yield from re.findall(r"\S+\s*", text)
+    def score(self, messages, continuations, max_tokens: int = 4) -> list[float]:
+        self.calls.append((messages, list(continuations)))
+        return [float(self.prefer(c)) for c in continuations]
 
 
 _: type[TextEmbedder] = FakeEmbedder  # the type checker holds the fake to the protocol

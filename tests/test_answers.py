@@ -18,26 +18,9 @@ from rag.errors import QuestionError
 from rag.pipeline import standalone_question
 from rag.store import open_store
 
-from .conftest import FakeEmbedder
+from .conftest import FakeEmbedder, FakeScorer
 
 Q = "What satellite internet service has Musk provided to Argentina?"
-
-
-class FakeScorer:
-    """A 'model' that scores continuations by a preference function and records its calls."""
-
-    name = "fake.gguf"
-
-    def __init__(self, prefer=None) -> None:
-        self.prefer = prefer or (lambda text: 0.0)
-        self.calls: list[tuple[list[dict[str, str]], list[str]]] = []
-
-    def score(self, messages, continuations, max_tokens: int = 4) -> list[float]:
-        self.calls.append((messages, list(continuations)))
-        return [float(self.prefer(c)) for c in continuations]
-
-    def stream(self, messages, max_tokens):  # never used by the composer
-        raise AssertionError("the answer must not be generated freely")
 
 
 @pytest.fixture
