@@ -133,14 +133,15 @@ def _draft(c: Candidate) -> Draft:
     return Draft(c.phrase.text, (c.evidence, *context), span)
 
 
-def _focus_compound(p: Phrase, form: Form, sentence: str) -> Phrase | None:
+def _focus_compound(p: Phrase, form: Form) -> Phrase | None:
     """From "Starlink satellite internet service" (asked: "what satellite internet service"), "Starlink"."""
     if not form.focus or p.entity:
         return None
     head = check.fold(form.focus[-1]).rstrip("s")
+    focus = {check.fold(f) for f in form.focus}
     words = p.text.split()
     for i in range(1, len(words)):
-        if check.fold(words[i]).rstrip("s,") == head or check.fold(words[i]) in {check.fold(f) for f in form.focus}:
+        if check.fold(words[i]).rstrip("s,") == head or check.fold(words[i]) in focus:
             lead = " ".join(words[:i]).strip(" ,")
             if lead and form.kind_of:  # "what kind of prison system": the whole "private prison system"
                 return Phrase(p.text, p.start, p.end, "thing", True, p.group)
@@ -156,14 +157,15 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
     terms = check.content_terms(question)
     qual = form.anchors
     q_terms = set(terms)
-    found: dict[str, list[tuple[Phrase, Scored, int]]] = {}
+    anchor_set = set(check.tokenize(" ".join(qual)))
+    # Per answer text: (phrase, sentence, context sentences needed, stands next to the qualifier).
+    found: dict[str, list[tuple[Phrase, Scored, int, bool]]] = {}
     structural: set[tuple[int, int, int]] = set()  # "Y" of "Y <asked noun>": named by its structure
     for s in top:
         context = [s.evidence.title] * bool(s.evidence.title) + [e.text for e in s.evidence.context]
         pool = list(phrases(s.evidence.text))
-        compounds = [c for c in (_focus_compound(p, form, s.evidence.text) for p in pool) if c is not None]
+        compounds = [c for c in (_focus_compound(p, form) for p in pool) if c is not None]
         structural.update((s.evidence.start, c.start, c.end) for c in compounds)
-        anchor_set = set(check.tokenize(" ".join(qual)))
         units = [(p.start, p.end) for p in pool if p.entity]
         for p in pool + compounds:
             if p.label not in allowed:
@@ -181,16 +183,16 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
                     and check.distance(s.evidence.text, p.start, p.end, list(anchor_set), units)
                     <= check.ANCHOR_DISTANCE
                 )
-                found.setdefault(check.fold(p.text), []).append((p, s, v.context_used + 100 * anchored))
+                found.setdefault(check.fold(p.text), []).append((p, s, v.context_used, anchored))
     # Where some answer stands next to the question's qualifier, answers that do not are dropped.
-    if any(u >= 100 for places in found.values() for _, _, u in places):
-        found = {k: [x for x in v if x[2] >= 100] for k, v in found.items()}
-        found = {k: [(p, s, u - 100) for p, s, u in v] for k, v in found.items() if v}
+    if any(a for places in found.values() for *_, a in places):
+        found = {k: [x for x in v if x[3]] for k, v in found.items()}
+        found = {k: v for k, v in found.items() if v}
     out = []
+    near_terms = list(anchor_set) or terms
     for places in found.values():
-        p, s, used = places[0]
-        articles = {x.evidence.source_id for _, x, _ in places}
-        near_terms = [t for t in check.tokenize(" ".join(qual))] or terms
+        p, s, used, _ = places[0]
+        articles = {x.evidence.source_id for _, x, _, _ in places}
         d = check.distance(s.evidence.text, p.start, p.end, near_terms)
         if d >= 10**6:
             d = check.distance(s.evidence.text, p.start, p.end, terms)

@@ -17,6 +17,7 @@ structure in general and hold no particular question.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -54,11 +55,16 @@ def fold(text: str) -> str:
     return "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
 
 
+@functools.lru_cache(maxsize=256)
+def _skipped_terms(asked: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(tokenize(" ".join([*_QUESTION_WORDS, *asked])))
+
+
 def content_terms(question: str, asked: Sequence[str] = ()) -> list[str]:
     """The question's analysed terms (bm25.tokenize), minus question words and the words that
     name the asked thing (`asked`, e.g. "countries" in "which countries ...": a type, which the
     evidence names by example, not by that word)."""
-    skip = set(tokenize(" ".join([*_QUESTION_WORDS, *asked])))
+    skip = _skipped_terms(tuple(asked))
     return [t for t in dict.fromkeys(tokenize(question)) if t not in skip]
 
 
@@ -108,18 +114,18 @@ def distance(evidence: str, start: int, end: int, terms: list[str], units: Seque
     name's near edge, so "Meta Platforms Inc. CEO Mark Zuckerberg" puts Zuckerberg one word
     from Meta.
     """
-    spans = [(m.start(), m.end()) for m in _WORDS.finditer(evidence)]
+    words = _analysed_words(evidence)
+    spans = [(a, b) for a, b, _ in words]
     best = 10**6
     inside = [i for i, (a, b) in enumerate(spans) if a < end and b > start]
     if not inside:
         return best
     lo, hi = inside[0], inside[-1]
     term_set = set(terms)
-    for i, (a, b) in enumerate(spans):
+    for i, (a, _, analysed) in enumerate(words):
         if lo <= i <= hi:
             continue
-        analysed = tokenize(evidence[a:b])
-        if analysed and analysed[0] in term_set:
+        if analysed in term_set:
             j = i
             for u0, u1 in units:
                 if u0 <= a < u1 and not (u0 < end and u1 > start):  # the whole name, up to its near edge
@@ -127,6 +133,17 @@ def distance(evidence: str, start: int, end: int, terms: list[str], units: Seque
                     j = near[-1] if i < lo else near[0]
             best = min(best, lo - j if j < lo else j - hi)
     return best
+
+
+@functools.lru_cache(maxsize=1024)
+def _analysed_words(text: str) -> tuple[tuple[int, int, str], ...]:
+    """Each word of text as (start, end, its first analysed term or ""): a sentence is read once,
+    however many candidates of it are measured."""
+    out = []
+    for m in _WORDS.finditer(text):
+        analysed = tokenize(m.group())
+        out.append((m.start(), m.end(), analysed[0] if analysed else ""))
+    return tuple(out)
 
 
 def polarity_flipped(question: str, evidence: str) -> bool:
