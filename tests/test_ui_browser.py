@@ -1,4 +1,4 @@
-"""The chat UI end to end: a real index of the seeds (plus one hostile article), the real
+"""The chat UI end to end: a real index of the seeds (plus a hostile and a decoy article), the real
 pipeline and model, the app served in-process on 127.0.0.1, driven by gradio_client and by
 Debian's headless Chromium through Playwright. Screenshots go to docs/screenshots/.
 """
@@ -49,6 +49,14 @@ The Puna lithium deposit in Catamarca was surveyed in 2023 by the geologist Ana 
 The survey used drilling cores from twelve sites across the salt flat.
 """
 HOSTILE_Q = "Who surveyed the Puna lithium deposit in Catamarca?"
+# A decoy for the follow-up "Where will it be?": read without the conversation, the question finds
+# this article's "it will be held in ..." first; read with it, the seeds' Hayek ceremony in Hamburg.
+DECOY_ID = "zz_festival"
+DECOY = """Harbour lantern festival announced for the autumn
+
+The organisers of the lantern festival said on Monday that it will be held in the old harbour of Valparaíso this year. The committee said it will be held in Porto next year, on the river front.
+Local restaurants expect thousands of visitors. Tickets go on sale in September.
+"""
 
 browser_ready = pytest.mark.skipif(
     not Path(CHROMIUM).exists(),
@@ -64,11 +72,12 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    """The app over a fresh index of the seeds plus the hostile article, served on a free port."""
+    """The app over a fresh index of the seeds plus the hostile and decoy articles, served on a free port."""
     root = tmp_path_factory.mktemp("ui")
     source = root / "articles"
     shutil.copytree(SEEDS, source)
     (source / f"{HOSTILE_ID}.txt").write_text(HOSTILE)
+    (source / f"{DECOY_ID}.txt").write_text(DECOY)
     rag.build_index(source, root / "index")
     settings = Settings.from_env(source_dir=source, index_dir=root / "index")
     demo = ui.build_app(settings)
@@ -252,8 +261,13 @@ def test_chat_answers_follows_up_and_abstains(page, browser, app_url):
     # A follow-up that only makes sense with the previous question.
     ask(page, "When will the Hayek medal ceremony take place?", 4)
     fifth = ask(page, "Where will it be?", 5)
-    # Answered, or abstained with the passage naming the place shown first (docs/answers.md).
-    assert "Hamburg" in fifth.inner_text()
+    # Answered, or abstained with the passage naming the place shown first (docs/answers.md); read
+    # without the conversation, the decoy festival's "it will be held in ..." comes first instead.
+    if "rag-abstained" in (fifth.get_attribute("class") or ""):
+        assert "Hamburg" in fifth.locator(".rag-hit").first.inner_text()
+    else:
+        answer = fifth.locator(".rag-answer").inner_text()
+        assert "Hamburg" in answer and "Valparaíso" not in answer, answer
     shoot(page, "chat-follow-up.png", fifth)
 
     sixth = ask(page, "Who won the 2022 FIFA World Cup final?", 6)
@@ -306,7 +320,7 @@ def test_rebuild_index_while_answering(page, served):
     first = ask(page, STARLINK_Q, 1)
     assert "Starlink" in first.locator(".rag-answer").inner_text()
     page.locator("#rebuild-status").get_by_text("1 added").wait_for(timeout=TIMEOUT_MS)
-    assert re.search(r"Sources\s+6\b", page.locator("#index-info").inner_text())
+    assert re.search(r"Sources\s+7\b", page.locator("#index-info").inner_text())
     second = ask(page, "Who runs the Llullaillaco observatory?", 2)
     assert "zz_new" in second.inner_text()
     shoot(page, "rebuild-index.png", second)
