@@ -54,7 +54,13 @@ _ORG_NOUNS = frozenset(
 _HOW_NUMBER = frozenset("many much long old far often large big high tall wide deep fast heavy".split())
 _OPEN_VERBS = frozenset(
     "say said says discuss discussed describe described explain explained happen happened summarise summarize "
-    "think thought argue argued claim mean meant suggest suggested report reported announce announced".split()
+    "think thought argue argued claim mean meant suggest suggested report reported announce announced "
+    "saying discussing describing explaining happening arguing claiming suggesting reporting announcing".split()
+)
+# Words that end a noun phrase and start what is said of it: "the rock [called ...]", "the bend [near ...]".
+_CLAUSE_WORDS = frozenset(
+    "that which who whom whose called named known listed near behind above below across along around through "
+    "over within without than where when".split()
 )
 _OPEN_STARTS = ("describe", "explain", "summarise", "summarize", "tell me", "outline", "give an overview")
 _LIST_STARTS = ("list", "name all", "name the", "enumerate")
@@ -251,6 +257,16 @@ def _analyse(question: str) -> Form:
         if first == "what" and (not focus or focus[0] in _VERBISH):
             # "What did X say?", "What happened?", "What are the ...?"
             rest = ws[1:]
+            if len(rest) > 2 and rest[0] in ("is", "was") and rest[1] in ("the", "a", "an"):
+                # "What is the name of the AI that was reported ...": the noun phrase is asked
+                # for; a verb of saying after it belongs to a clause inside the phrase.
+                focus = _focus(rest, 1)
+                cut = [i for i, w in enumerate(focus) if w in _CLAUSE_WORDS]
+                focus = focus[: cut[0]] if cut else focus
+                after = rest[1 + sum(w in ("the", "a", "an") for w in rest[1:3]) + len(focus) :]
+                if focus and not (after and after[0] in _OPEN_VERBS):  # not "what is the town saying"
+                    answer_type = _type_of(focus)  # "the source of the Rhine" is no article
+                    return Form(FACT, "thing" if answer_type == "source" else answer_type, focus)
             if any(w in _OPEN_VERBS for w in rest):
                 return Form(OPEN)
             if len(rest) > 1 and rest[0] in ("are", "were"):

@@ -29,6 +29,12 @@ from rag.questions import analyse
         ("How did the strike end?", "open", "thing"),
         ("What did the mayor say about the budget?", "open", "thing"),
         ("Summarise the dispute over the port.", "open", "thing"),
+        ("What is the town saying about the port?", "open", "thing"),
+        # "What is the N ...": the noun phrase is asked for, whatever verb a clause inside it has.
+        ("What is the name of the ship that was reported missing?", "fact", "thing"),
+        ("What was the population of the town that the survey described?", "fact", "number"),
+        ("What is the largest city the river runs through?", "fact", "place"),
+        ("What was the source of the flood?", "fact", "thing"),
     ],
 )
 def test_the_form_follows_the_grammar_of_the_question(question, kind, answer_type) -> None:
