@@ -1,17 +1,16 @@
 """Building and incrementally updating the index of a source folder.
 
-Covers: planning a build by comparing the folder with the live index by each
-file's SHA-256 (bytes only: nothing is parsed to find what changed), copying
-the rows and vectors of unchanged files, reading, chunking and embedding
-added and changed files in batches (a chunk whose text already has a vector
-keeps it), taking a file that fails part-way out again, dropping deleted
-files, and committing the new version through the store. A run with nothing
-changed returns before any model is loaded.
+Covers: planning a build by each file's SHA-256 against the live index (bytes
+only: nothing is parsed to find what changed), copying the rows and vectors of
+unchanged files, reading, chunking and embedding added and changed files in
+batches (a chunk whose text already has a vector keeps it), taking a file that
+fails part-way out again, dropping deleted files, and committing the new
+version through the store. A run with nothing changed loads no model.
 
-Memory: one batch of chunks (`Settings.build_batch`) and one window of a
-large file at a time, plus what the index itself needs (BM25 term counts, the
-FAISS index at commit, a map from chunk hash to row of the old version).
-Texts go to SQLite and vectors to disk as they are made.
+Memory: one batch of chunks (`Settings.build_batch`) and one window of a large
+file at a time, plus the index's own needs (BM25 term counts, the FAISS index
+at commit, chunk hash -> row of the old version); texts and vectors go to disk
+as they are made.
 
 Does not search. The on-disk format, locking and atomic switch are in store.
 """
