@@ -96,7 +96,12 @@ def optimized(work: Path) -> Path:
 
 
 def quantized(
-    work: Path, base: str, weight: str, per_channel: bool, reduce_range: bool = False, const_b_only: bool = True,
+    work: Path,
+    base: str,
+    weight: str,
+    per_channel: bool,
+    reduce_range: bool = False,
+    const_b_only: bool = True,
     keep_ffn2: bool = False,
 ) -> Path:
     """Dynamic int8: weights quantised once, activations per call (uint8). const_b_only=False also
@@ -278,7 +283,9 @@ def main() -> None:
             engines[name].encode(batches)
             dt = time.perf_counter() - t0
             times[name].append(dt)
-            print(f"round {r + 1} {name:22s} {dt:6.2f} s  {n / dt:6.1f} texts/s  (load before {before:.2f})", flush=True)
+            print(
+                f"round {r + 1} {name:22s} {dt:6.2f} s  {n / dt:6.1f} texts/s  (load before {before:.2f})", flush=True
+            )
     base = statistics.median(times["ov-fp32"]) if "ov-fp32" in times else None
     print(f"\n| engine | median s | texts/s | vs OpenVINO fp32 | cosine to {ref_name} mean | min |")
     print("|---|---|---|---|---|---|")
