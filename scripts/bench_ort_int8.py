@@ -10,6 +10,7 @@ length, in interleaved rounds, and compares every engine's vectors with float32 
 Usage: PYTHONPATH=. .venv/bin/python scripts/bench_ort_int8.py [--texts 256] [--batch 16]
        [--rounds 3] [--threads 2] [--engines a,b,...] [--work DIR]
 Models go to DIR (default $RAG_CACHE_DIR or ~/.cache/rag, folder onnx/).
+Needs `pip install onnxruntime onnx` in the venv: a measurement, not a dependency of rag.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ fusion are rag's unchanged: only the vectors differ. `--engine ov` runs the stoc
 (RAG_EMBED_DTYPE decides its precision) for the reference. Product code is not modified.
 
 Usage: PYTHONPATH=. .venv/bin/python scripts/bench_ort_ndcg.py --engine ov|PATH.onnx [--docs 400]
+Needs `pip install onnxruntime` (made by scripts/bench_ort_int8.py): a measurement, not a dependency.
 """
 
 from __future__ import annotations
