@@ -1,4 +1,4 @@
-"""The index in a Qdrant collection: where it is, how its points are laid out, and reading it (`QdrantStore`).
+"""The index in a Qdrant collection: where it is, how to reach its engine, how its points are laid out.
 
 Locations (`RAG_STORE` / `--store`):
 
@@ -23,7 +23,11 @@ overwrite its old ones, which stay until the update that replaced them commits.
 Point ids are 63-bit hashes of key and chunk ID (or part number), the "rows"
 `dense_search` returns and `chunks` takes.
 
-Does not write (qdrant_writer does) and does not fuse (retrieval does).
+Also the build lock: a `NAME-lock` collection on a server (creating it fails
+if it exists), a lock in the process in local mode (which admits one process
+per folder anyway).
+
+Does not read (qdrant_reader does) nor write (qdrant_writer does) an index.
 """
 
 from __future__ import annotations
@@ -31,32 +35,25 @@ from __future__ import annotations
 import atexit
 import contextlib
 import hashlib
-import json
-import math
 import os
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-import numpy as np
-
-from ..errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError, StoreLocationError
-from .manifest import FORMAT_VERSION, Manifest, check_config
-from .records import ChunkRecord, SourceRecord
-from .sparse import query_vector, term_index
+from ..errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, StoreLocationError
+from .manifest import check_config
 
 if TYPE_CHECKING:
     from .backend import VersionWriter
+    from .qdrant_reader import QdrantStore
 
 LAYOUT = 1
 META_ID = 0
 DENSE, SPARSE = "dense", "bm25"
-SCROLL_PAGE = 1024
-PARTS_AT_ONCE = 8
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,200}")
 FORMS = "qdrant+http://HOST:6333/NAME, qdrant+https://HOST/NAME, qdrant+path:///ABS/DIR/NAME or qdrant+memory://NAME"
 
@@ -110,12 +107,12 @@ class QdrantLocation:
         return connect(self)
 
     def lock(self) -> contextlib.AbstractContextManager[object]:
-        from .qdrant_writer import build_lock
-
         return build_lock(self)
 
     def live(self) -> QdrantStore | None:
         """The store the alias points at, or None if there is none yet."""
+        from .qdrant_reader import QdrantStore
+
         conn = self.connect()
         meta = conn.meta(self.name)
         return None if meta is None else QdrantStore(self, conn, meta)
@@ -199,8 +196,6 @@ def _new_connection(location: QdrantLocation) -> Connection:
         client = QdrantClient(path=location.target)
         atexit.register(client.close)  # before the interpreter tears down what close() needs
     except RuntimeError as exc:  # "already accessed by another instance of Qdrant client"
-        from ..errors import IndexLockedError
-
         raise IndexLockedError(
             f"{location.target} is open in another process ({exc}): Qdrant's local mode allows one process "
             "per folder. Close it, or run a Qdrant server and use qdrant+http://."
@@ -236,190 +231,32 @@ def match(field_name: str, value: str) -> Any:
     return models.FieldCondition(key=field_name, match=models.MatchValue(value=value))
 
 
-def read_meta(location: QdrantLocation, meta: dict[str, Any]) -> Manifest:
-    """The manifest of a meta payload, refused if another layout or format wrote it."""
-    if meta.get("layout") != LAYOUT:
-        raise IndexMismatchError(
-            f"The index in {location.label} has layout {meta.get('layout')}, this rag reads layout {LAYOUT}: "
-            f"run `rag index --rebuild --store {location.label}`."
-        )
+_local_locks: dict[tuple[str, str, str], threading.Lock] = {}
+
+
+@contextlib.contextmanager
+def build_lock(location: QdrantLocation) -> Iterator[None]:
+    """One build at a time per index."""
+    if not location.remote:
+        lock = _local_locks.setdefault((location.kind, location.target, location.name), threading.Lock())
+        if not lock.acquire(blocking=False):
+            raise IndexLockedError(f"Another `rag index` is building {location.label}: wait for it, then run again.")
+        try:
+            yield
+        finally:
+            lock.release()
+        return
+    from qdrant_client import models
+
+    conn, name = location.connect(), f"{location.name}-lock"
     try:
-        manifest = Manifest.from_json(json.loads(meta["manifest"]))
-    except (KeyError, TypeError, ValueError):
-        raise IndexCorruptError(
-            f"The manifest in {location.label} is damaged: run `rag index --rebuild --store {location.label}`."
+        conn.call("create_collection", name, vectors_config=models.VectorParams(size=1, distance=models.Distance.DOT))
+    except Exception as exc:
+        raise IndexLockedError(
+            f"Another `rag index` is building {location.label} (collection {name} exists: {exc}). Wait for it; "
+            f"if no build is running (one was killed), delete that collection and run again."
         ) from None
-    if manifest.format != FORMAT_VERSION:
-        raise IndexMismatchError(
-            f"The index in {location.label} has format {manifest.format}, this rag reads format {FORMAT_VERSION}: "
-            f"run `rag index --rebuild --store {location.label}`."
-        )
-    return manifest
-
-
-class QdrantStore:
-    """The index behind a Qdrant alias, read with the `Store` methods. Thread-safe."""
-
-    def __init__(self, location: QdrantLocation, conn: Connection, meta: dict[str, Any]) -> None:
-        self.location = location
-        self.conn = conn
-        self.name = location.name
-        self.meta = meta
-        self.manifest = read_meta(location, meta)
-        self.avgdl = float(meta.get("avgdl", 1.0))
-        self._idf: dict[str, float] = {}
-        self._ids: np.ndarray | None = None  # chunk point ids in id order, once listed
-
-    def __len__(self) -> int:
-        return self.manifest.count
-
-    def dense_search(self, query_vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        k = min(k, len(self))
-        if k <= 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        vector = np.asarray(query_vector, dtype=np.float32).ravel().tolist()
-        found = self.conn.call("query_points", self.name, query=vector, using=DENSE, limit=k).points
-        return _rows_scores(found)
-
-    def sparse_search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """BM25 in the engine: the query's term counts against the chunks' weights, times the engine's idf."""
-        from qdrant_client import models
-
-        indices, values = query_vector(query)
-        k = min(k, len(self))
-        if not indices or k <= 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        vector = models.SparseVector(indices=indices, values=values)
-        found = self.conn.call("query_points", self.name, query=vector, using=SPARSE, limit=k).points
-        return _rows_scores([p for p in found if p.score > 0])
-
-    def idf(self, term: str) -> float:
-        """The engine's idf of an analysed term, read back from one scored point (score / stored weight);
-        a term no chunk holds gets the highest value, as in the folder store."""
-        cached = self._idf.get(term)
-        if cached is not None:
-            return cached
-        from qdrant_client import models
-
-        index = term_index(term)
-        value = math.log(1.0 + (len(self) + 0.5) / 0.5)
-        found = self.conn.call(
-            "query_points", self.name, query=models.SparseVector(indices=[index], values=[1.0]),
-            using=SPARSE, limit=1, with_vectors=[SPARSE],
-        ).points  # fmt: skip
-        if found and found[0].vector:
-            stored = found[0].vector[SPARSE]
-            weight = dict(zip(stored.indices, stored.values, strict=True)).get(index, 0.0)
-            if weight > 0:
-                value = float(found[0].score) / weight
-        self._idf[term] = value
-        return value
-
-    def chunks(self, rows: Sequence[int]) -> list[ChunkRecord]:
-        if not len(rows):
-            return []
-        ids = [int(r) for r in rows]
-        found = self.conn.call("retrieve", self.name, ids, with_payload=True)
-        by_id = {int(p.id): p.payload for p in found}
-        missing = [i for i in ids if i not in by_id]
-        if missing:
-            raise IndexCorruptError(
-                f"{len(missing)} chunks are missing from {self.location.label}: run `rag index --store "
-                f"{self.location.label}` again (an update may have been interrupted)."
-            )
-        return [_chunk(by_id[i]) for i in ids]
-
-    def source(self, source_id: str) -> SourceRecord | None:
-        digest = self.manifest.sources.get(source_id)
-        if digest is None:
-            return None
-        key = source_key(source_id, digest)
-        head = self.conn.call("retrieve", self.name, [source_point_id(key)], with_payload=True)
-        if not head:
-            return None
-        texts: list[str] = []
-        while True:  # parts are numbered from 0; most sources have one
-            ids = [part_point_id(key, len(texts) + i) for i in range(PARTS_AT_ONCE)]
-            found = {int(p.id): p.payload for p in self.conn.call("retrieve", self.name, ids, with_payload=True)}
-            texts += [found[i]["text"] for i in ids if i in found]
-            if len(found) < PARTS_AT_ONCE:
-                break
-        info = head[0].payload
-        return SourceRecord(source_id, info["path"], info["title"], info["hash"], "".join(texts))
-
-    def source_ids(self) -> list[str]:
-        return sorted(self.manifest.sources)
-
-    def rows_of_sources(self) -> dict[str, list[int]]:
-        out: dict[str, list[int]] = {}
-        for pid, payload in self._scroll("chunk", ["source_id"]):
-            out.setdefault(payload["source_id"], []).append(pid)
-        return out
-
-    def chunk_hashes(self) -> list[str]:
-        """The content hash of every chunk, in point id order: position i is `vectors()` row i."""
-        ids, hashes = [], []
-        for pid, payload in self._scroll("chunk", ["hash"]):
-            ids.append(pid)
-            hashes.append(payload["hash"])
-        self._ids = np.asarray(ids, dtype=np.int64)
-        return hashes
-
-    def vectors(self) -> QdrantVectors:
-        """The stored dense vectors, row i being the chunk at position i of `chunk_hashes()`."""
-        return QdrantVectors(self)
-
-    def chunk_ids(self) -> np.ndarray:
-        if self._ids is None:
-            self.chunk_hashes()
-        assert self._ids is not None
-        return self._ids
-
-    def _scroll(self, kind: str, fields: list[str]) -> Iterator[tuple[int, dict[str, Any]]]:
-        from qdrant_client import models
-
-        offset = None
-        while True:
-            points, offset = self.conn.call(
-                "scroll", self.name, scroll_filter=models.Filter(must=[match("kind", kind)]),
-                limit=SCROLL_PAGE, offset=offset, with_payload=fields,
-            )  # fmt: skip
-            for p in points:
-                yield int(p.id), dict(p.payload or {})
-            if offset is None:
-                return
-
-
-class QdrantVectors:
-    """Rows of a `QdrantStore`'s dense vectors (float16, as the folder store keeps them), fetched by id."""
-
-    ndim = 2
-
-    def __init__(self, store: QdrantStore) -> None:
-        self.store = store
-        self.shape = (len(store), store.manifest.embed_dim)
-
-    def __len__(self) -> int:
-        return self.shape[0]
-
-    def __getitem__(self, key: Any) -> np.ndarray:
-        ids = self.store.chunk_ids()[key]
-        ids = np.atleast_1d(ids)
-        out = np.zeros((len(ids), self.shape[1]), dtype=np.float16)
-        for i in range(0, len(ids), SCROLL_PAGE):
-            block = [int(x) for x in ids[i : i + SCROLL_PAGE]]
-            found = self.store.conn.call("retrieve", self.store.name, block, with_vectors=[DENSE])
-            by_id = {int(p.id): p.vector[DENSE] for p in found}
-            for j, pid in enumerate(block):
-                out[i + j] = by_id[pid]
-        return out
-
-
-def _rows_scores(points: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
-    rows = np.asarray([int(p.id) for p in points], dtype=np.int64)
-    return rows, np.asarray([p.score for p in points], dtype=np.float32)
-
-
-def _chunk(payload: dict[str, Any]) -> ChunkRecord:
-    p = payload
-    return ChunkRecord(p["chunk_id"], p["source_id"], p["start"], p["end"], p["title"], p["text"], p["hash"])
+    try:
+        yield
+    finally:
+        conn.call("delete_collection", name)

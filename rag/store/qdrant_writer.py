@@ -17,11 +17,6 @@ drop_source, commit, abort), in one of two modes:
   in the meta point as pending first, so a build killed half-way is cleaned
   up by the next one; an abort deletes what it wrote.
 
-Also the build lock (a `NAME-lock` collection on a server: creating it fails
-if it exists; a per-process lock in local mode, which admits one process per
-folder anyway) and `copy_folder`, which moves a folder index into Qdrant
-without embedding anything again.
-
 Does not decide what goes in the index (indexing does) nor read it (qdrant does).
 """
 
@@ -30,16 +25,15 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
-import threading
 import time
 import uuid
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
-from ..errors import IndexLockedError, RagError
+from ..errors import RagError
 from .manifest import FORMAT_VERSION, Manifest
 from .qdrant import (
     DENSE,
@@ -47,48 +41,19 @@ from .qdrant import (
     META_ID,
     SPARSE,
     QdrantLocation,
-    QdrantStore,
     chunk_point_id,
     match,
     part_point_id,
     source_key,
     source_point_id,
 )
+from .qdrant_reader import QdrantStore
 from .records import ChunkRecord, SourceInfo
 from .sparse import document_length, document_vector
 
 UPSERT_BATCH = 256
 PARTS_BUFFER_CHARS = 4 << 20
 DELETE_SOURCES_AT_ONCE = 128
-_local_locks: dict[tuple[str, str, str], threading.Lock] = {}
-
-
-@contextlib.contextmanager
-def build_lock(location: QdrantLocation) -> Iterator[None]:
-    """One build at a time per index."""
-    if not location.remote:
-        lock = _local_locks.setdefault((location.kind, location.target, location.name), threading.Lock())
-        if not lock.acquire(blocking=False):
-            raise IndexLockedError(f"Another `rag index` is building {location.label}: wait for it, then run again.")
-        try:
-            yield
-        finally:
-            lock.release()
-        return
-    from qdrant_client import models
-
-    conn, name = location.connect(), f"{location.name}-lock"
-    try:
-        conn.call("create_collection", name, vectors_config=models.VectorParams(size=1, distance=models.Distance.DOT))
-    except Exception as exc:
-        raise IndexLockedError(
-            f"Another `rag index` is building {location.label} (collection {name} exists: {exc}). Wait for it; "
-            f"if no build is running (one was killed), delete that collection and run again."
-        ) from None
-    try:
-        yield
-    finally:
-        conn.call("delete_collection", name)
 
 
 class QdrantWriter:
@@ -213,6 +178,8 @@ class QdrantWriter:
     def drop_source(self, source_id: str) -> None:
         from qdrant_client import models
 
+        if source_id not in self._hashes:  # failed before anything of it was written
+            return
         key = source_key(source_id, self._hashes.pop(source_id))
         self._part_points = [p for p in self._part_points if p.payload.get("key") != key]
         if self._created:
@@ -373,15 +340,3 @@ class QdrantWriter:
             if c.name.startswith(stale) and c.name != self.collection:
                 with contextlib.suppress(Exception):
                     self.conn.call("delete_collection", c.name)
-
-
-def copy_folder(store: Any, location: QdrantLocation) -> str:
-    """Copy a folder index (a `FolderStore`) into a new collection behind `location`'s alias, vectors and all."""
-    with build_lock(location), QdrantWriter(location, None, store.manifest.embed_dim or None) as writer:
-        writer.copy_sources(store, store.source_ids())
-        rows = sorted(r for rs in store.rows_of_sources().values() for r in rs)
-        vectors = store.vectors()
-        for i in range(0, len(rows), 2048):
-            block = rows[i : i + 2048]
-            writer.add_chunks(store.chunks(block), np.asarray(vectors[block]))
-        return writer.commit(store.manifest)
