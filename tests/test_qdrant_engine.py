@@ -82,9 +82,7 @@ def same_top_k(local: tuple[np.ndarray, np.ndarray], edge: list) -> None:
     assert len(edge) == len(rows)
     assert np.allclose(scores, edge_scores, rtol=1e-5, atol=1e-6)
     cut = scores[-1] + 1e-5 if len(scores) else 0
-    assert {int(r) for r, s in zip(rows, scores, strict=True) if s > cut} == {
-        int(p.id) for p in edge if p.score > cut
-    }
+    assert {int(r) for r, s in zip(rows, scores, strict=True) if s > cut} == {int(p.id) for p in edge if p.score > cut}
     for value in set(np.round(scores, 4)):  # within a tie, the same ids (unless the tie runs past k)
         if value > round(float(cut), 4):
             assert {int(r) for r, s in zip(rows, scores, strict=True) if round(float(s), 4) == value} == {
