@@ -241,6 +241,12 @@ def test_store_locations_parse_or_say_the_forms() -> None:
             where(bad)
 
 
+def test_an_unreachable_server_is_named_with_the_fix(settings, embedder) -> None:
+    s = settings.replace(store="qdrant+http://127.0.0.1:9/news")  # the discard port: nothing answers
+    with pytest.raises(StoreLocationError, match="Cannot reach Qdrant at http://127.0.0.1:9.*start the server"):
+        _search(s, embedder, "Starlink")
+
+
 def test_cli_index_and_search_take_store(settings, embedder, corpus) -> None:
     from click.testing import CliRunner
 

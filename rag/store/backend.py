@@ -8,8 +8,8 @@ by the folder store (`FolderStore`, `FolderWriter`) and by Qdrant
 `Settings.index_dir` (the default), a folder path, or a `qdrant+...`
 location (rag/store/qdrant.py lists the forms). A location can be locked for
 a build, opened (checked against the configuration), asked for the live
-index or for a version token that changes when a build commits, and give a
-writer.
+index, its manifest, or a version token that changes when a build commits,
+and give a writer.
 
 Does not implement either store. Qdrant is imported only when a location names it.
 """
@@ -106,6 +106,13 @@ class FolderLocation:
 
         found = live_manifest(self.path)
         return None if found is None else FolderStore(*found)
+
+    def manifest_json(self) -> dict[str, Any] | None:
+        """The live manifest as JSON (verified, not loaded with the index), or None if there is no index."""
+        from .reader import live_version
+
+        found = live_version(self.path)
+        return None if found is None else found[1]
 
     def open(self, expected: dict[str, Any] | None = None) -> Store:
         from .reader import open_store

@@ -127,6 +127,12 @@ class QdrantLocation:
             check_config(store.manifest, expected, self.label)
         return store
 
+    def manifest_json(self) -> dict[str, Any] | None:
+        from .qdrant_reader import read_meta
+
+        meta = self.connect().meta(self.name)
+        return None if meta is None else read_meta(self, meta).to_json()
+
     def version(self) -> str:
         meta = self.connect().meta(self.name)
         return "" if meta is None else str(meta.get("version", ""))
@@ -152,10 +158,15 @@ class Connection:
 
     def meta(self, name: str) -> dict[str, Any] | None:
         """The meta payload of the collection the alias `name` points at; None if there is no such alias."""
-        from qdrant_client.http.exceptions import UnexpectedResponse
+        from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
         try:
             found = self.call("retrieve", name, [META_ID], with_payload=True)
+        except ResponseHandlingException as exc:  # no answer: nothing listening, DNS, TLS
+            raise StoreLocationError(
+                f"Cannot reach Qdrant at {self.client.init_options.get('url')} ({exc}): start the server, "
+                "or check the address in RAG_STORE / --store."
+            ) from None
         except UnexpectedResponse as exc:
             if exc.status_code == 404:
                 return None
@@ -187,7 +198,12 @@ def _new_connection(location: QdrantLocation) -> Connection:
     from qdrant_client import QdrantClient
 
     if location.kind == "http":
-        client = QdrantClient(url=location.target, api_key=os.environ.get("QDRANT_API_KEY") or None, timeout=120)
+        client = QdrantClient(
+            url=location.target,
+            api_key=os.environ.get("QDRANT_API_KEY") or None,
+            timeout=120,
+            check_compatibility=False,
+        )
         return Connection(client, True, contextlib.nullcontext())
     if location.kind == "memory":
         return Connection(QdrantClient(":memory:"), False, threading.RLock())
