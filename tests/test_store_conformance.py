@@ -239,6 +239,9 @@ def test_store_locations_parse_or_say_the_forms() -> None:
     for bad in ["qdrant://h/news", "qdrant+http://h:6333/", "qdrant+http:///news", "qdrant+memory://a b", "http://x/y"]:
         with pytest.raises(StoreLocationError, match="qdrant\\+http://HOST:6333/NAME|no server"):
             where(bad)
+    for bad in ["qdrant+http://h:6333/news?shard=2", "qdrant+http://h:6333/news?replicas=0"]:
+        with pytest.raises(StoreLocationError, match="unknown option 'shard'|replicas='0' should be"):
+            where(bad)
 
 
 def test_an_unreachable_server_is_named_with_the_fix(settings, embedder) -> None:

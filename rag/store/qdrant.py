@@ -84,7 +84,7 @@ class QdrantLocation:
         if kind in ("http", "https"):
             if not head:
                 raise StoreLocationError(f"Store location {text!r} has no server: write {kind}://HOST:6333/NAME.")
-            return cls(text, "http", f"{kind}://{head}", name, dict(parse_qsl(query)))
+            return cls(text, "http", f"{kind}://{head}", name, _options(text, query))
         if kind == "path":
             if not head:
                 raise StoreLocationError(f"Store location {text!r} has no folder: write qdrant+path:///ABS/DIR/{name}.")
@@ -141,6 +141,22 @@ class QdrantLocation:
         from .qdrant_writer import QdrantWriter
 
         return QdrantWriter(self, previous, dimension)
+
+
+OPTIONS = {"shards": "a number of shards", "replicas": "a replication factor", "on_disk": "1", "int8": "1"}
+
+
+def _options(text: str, query: str) -> dict[str, str]:
+    """The collection options of a server location's query string, checked."""
+    opts = dict(parse_qsl(query))
+    for key, value in opts.items():
+        if key not in OPTIONS:
+            raise StoreLocationError(
+                f"Store location {text!r}: unknown option {key!r}; rag knows {', '.join(OPTIONS)}."
+            )
+        if key in ("shards", "replicas") and not (value.isdigit() and int(value) > 0):
+            raise StoreLocationError(f"Store location {text!r}: {key}={value!r} should be {OPTIONS[key]} (1 or more).")
+    return opts
 
 
 @dataclass

@@ -27,6 +27,8 @@ from .sparse import query_vector, term_index
 
 SCROLL_PAGE = 1024
 PARTS_AT_ONCE = 8
+# A server's HNSW search list: at least the candidates asked for (retrieval asks for 100).
+HNSW_EF = 128
 
 
 def read_meta(location: QdrantLocation, meta: dict[str, Any]) -> Manifest:
@@ -71,7 +73,15 @@ class QdrantStore:
         if k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         vector = np.asarray(query_vector, dtype=np.float32).ravel().tolist()
-        found = self.conn.call("query_points", self.name, query=vector, using=DENSE, limit=k).points
+        params = None
+        if self.conn.remote:  # HNSW and (if the collection has it) int8 codes re-scored with the full vectors
+            from qdrant_client import models
+
+            params = models.SearchParams(
+                hnsw_ef=max(HNSW_EF, k), quantization=models.QuantizationSearchParams(rescore=True, oversampling=2.0)
+            )
+        found = self.conn.call("query_points", self.name, query=vector, using=DENSE, limit=k, search_params=params)
+        found = found.points
         return _rows_scores(found)
 
     def sparse_search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:

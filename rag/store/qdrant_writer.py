@@ -253,14 +253,20 @@ class QdrantWriter:
         dense = models.VectorParams(size=self.dimension, distance=models.Distance.DOT, on_disk=on_disk or None)
         extra: dict[str, Any] = {}
         if self.location.remote:
-            extra = {"shard_number": int(opts.get("shards", 1)), "replication_factor": int(opts.get("replicas", 1))}
+            extra = {
+                "shard_number": int(opts.get("shards", 1)),
+                "replication_factor": int(opts.get("replicas", 1)),
+                "on_disk_payload": True,  # chunk and source texts: read by id, from the page cache
+            }
             if opts.get("int8") in ("1", "true", "yes"):
                 extra["quantization_config"] = models.ScalarQuantization(
                     scalar=models.ScalarQuantizationConfig(type=models.ScalarType.INT8, quantile=0.99, always_ram=True)
                 )
         self.conn.call(
             "create_collection", self.collection, vectors_config={DENSE: dense},
-            sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)}, **extra,
+            sparse_vectors_config={SPARSE: models.SparseVectorParams(
+                modifier=models.Modifier.IDF, index=models.SparseIndexParams(on_disk=on_disk or None),
+            )}, **extra,
         )  # fmt: skip
         if self.location.remote:  # the filters updates delete by (local mode scans instead)
             for name in ("kind", "source_id", "key"):
