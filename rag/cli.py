@@ -206,7 +206,12 @@ def ui(index_dir: Path | None, store: str | None, model: str | None, host: str, 
     help="Score retrieval on a BEIR folder (corpus.jsonl, queries.jsonl, qrels.tsv) instead.",
 )
 @index_option
-@store_option
+@click.option(
+    "--store",
+    "store",
+    help="Index the articles (or BEIR files) into this Qdrant location instead of a folder in --work "
+    "(RAG_STORE is not used here: an evaluation would overwrite the index it names).",
+)
 @model_option
 @click.option(
     "-k",
@@ -254,13 +259,13 @@ def eval_command(
         raise click.UsageError("--articles, --limit and --types apply to a question set, not to --beir.")
     if beir_dir is not None:
         report = evaluation.evaluate_beir(
-            beir_dir, _settings(model=model, store=store), work_dir=work_dir, index_dir=index_dir, k=k or 10
+            beir_dir, _settings(model=model, store=store or ""), work_dir=work_dir, index_dir=index_dir, k=k or 10
         )
     else:
         assert questions is not None  # one of the two is given, checked above
         report = evaluation.evaluate_questions(
             questions,
-            _settings(model=model, k=k, store=store),
+            _settings(model=model, k=k, store=store or ""),
             articles=articles_dir,
             work_dir=work_dir,
             index_dir=index_dir,
