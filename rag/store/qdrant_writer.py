@@ -97,13 +97,14 @@ class QdrantWriter:
         """In place: the unchanged sources stay as they are; only their chunk count is needed."""
         from qdrant_client import models
 
-        gone = sorted(set(old.manifest.sources) - set(source_ids))
+        live = old.manifest.sources
+        gone = sorted(source_key(s, live[s]) for s in set(live) - set(source_ids))  # changed or removed files
         dropped = 0
         for i in range(0, len(gone), 1024):
             flt = models.Filter(
                 must=[
                     match("kind", "chunk"),
-                    models.FieldCondition(key="source_id", match=models.MatchAny(any=gone[i : i + 1024])),
+                    models.FieldCondition(key="key", match=models.MatchAny(any=gone[i : i + 1024])),
                 ]
             )
             dropped += self.conn.call("count", self.collection, count_filter=flt, exact=True).count
