@@ -216,12 +216,12 @@ def test_qdrant_update_killed_half_way_is_cleaned_up_by_the_next(settings, embed
     writer.add_chunks(chunks, embedder.encode([c.text for c in chunks]))
     writer._flush_parts()  # noqa: SLF001 - the state a kill leaves: points written, no commit, no abort
     client = where.connect().client
-    assert client.count(where.name).count > 3 + 3 + 3 + 1  # leftovers beside the live points
+    assert client.count(where.name).count > 3 + 3 + 1  # leftovers beside the live points
     (corpus / "summit.txt").write_text("The summit in Hamburg\n\nThe Hayek medal ceremony will take place on June 22.")
     rag.build_index(settings=s, embedder=embedder)
     store = get_retriever(s, embedder).store
     assert all("Berlin" not in c.text for c in store.chunks(hits_rows(store)))
-    assert len(store) == 3 and client.count(where.name).count == 3 * 3 + 1  # chunk, source, part per file; meta
+    assert len(store) == 3 and client.count(where.name).count == 3 * 2 + 1  # a chunk and a text part per file; meta
 
 
 def test_store_locations_parse_or_say_the_forms() -> None:

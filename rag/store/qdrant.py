@@ -16,7 +16,8 @@ new collections go in the query string: `?shards=12&replicas=2&on_disk=1&int8=1`
     id 0             kind "meta": the manifest (JSON), its version, BM25's avgdl, sources a build left pending
     chunk points     kind "chunk": dense vector "dense" (dot product), sparse vector "bm25" (Modifier.IDF,
                      `store.sparse`), payload chunk_id, source_id, start, end, title, text, hash, key
-    source points    kind "source" (path, title, hash) and "part" (the text, in the parts it was read in)
+    part points      kind "part": a source's text in the parts it was read in, numbered from 0;
+                     part 0 also holds the source's path, title and file hash
 
 `key` is "<source ID>\\0<file hash>": a changed file's new points never
 overwrite its old ones, which stay until the update that replaced them commits.
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
     from .backend import VersionWriter
     from .qdrant_reader import QdrantStore
 
-LAYOUT = 1
+LAYOUT = 2  # 2: source path and title on part 0 (1 had separate source points)
 META_ID = 0
 DENSE, SPARSE = "dense", "bm25"
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,200}")
@@ -247,10 +248,6 @@ def source_key(source_id: str, file_hash: str) -> str:
 
 def chunk_point_id(key: str, chunk_id: str) -> int:
     return point_id("chunk", key, chunk_id)
-
-
-def source_point_id(key: str) -> int:
-    return point_id("source", key)
 
 
 def part_point_id(key: str, n: int) -> int:

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..errors import IndexCorruptError, IndexMismatchError
 from .manifest import FORMAT_VERSION, Manifest
-from .qdrant import DENSE, LAYOUT, SPARSE, Connection, QdrantLocation, match, part_point_id, source_key, source_point_id
+from .qdrant import DENSE, LAYOUT, SPARSE, Connection, QdrantLocation, match, part_point_id, source_key
 from .records import ChunkRecord, SourceRecord
 from .sparse import query_vector, term_index
 
@@ -137,18 +137,17 @@ class QdrantStore:
         if digest is None:
             return None
         key = source_key(source_id, digest)
-        head = self.conn.call("retrieve", self.name, [source_point_id(key)], with_payload=True)
-        if not head:
-            return None
-        texts: list[str] = []
-        while True:  # parts are numbered from 0; most sources have one
-            ids = [part_point_id(key, len(texts) + i) for i in range(PARTS_AT_ONCE)]
+        parts: list[dict[str, Any]] = []
+        while True:  # parts are numbered from 0 and the first carries path and title; most sources have one
+            ids = [part_point_id(key, len(parts) + i) for i in range(PARTS_AT_ONCE)]
             found = {int(p.id): p.payload for p in self.conn.call("retrieve", self.name, ids, with_payload=True)}
-            texts += [found[i]["text"] for i in ids if i in found]
+            parts += [found[i] for i in ids if i in found]
             if len(found) < PARTS_AT_ONCE:
                 break
-        info = head[0].payload
-        return SourceRecord(source_id, info["path"], info["title"], info["hash"], "".join(texts))
+        if not parts:
+            return None
+        info = parts[0]
+        return SourceRecord(source_id, info["path"], info["title"], info["hash"], "".join(p["text"] for p in parts))
 
     def source_ids(self) -> list[str]:
         return sorted(self.manifest.sources)

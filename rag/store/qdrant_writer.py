@@ -45,7 +45,6 @@ from .qdrant import (
     match,
     part_point_id,
     source_key,
-    source_point_id,
 )
 from .qdrant_reader import QdrantStore
 from .records import ChunkRecord, SourceInfo
@@ -71,6 +70,7 @@ class QdrantWriter:
         self._ids = array("q")  # ids of the chunks added, in order (truncate takes them back)
         self._hashes: dict[str, str] = {}  # source ID -> file hash, for sources added by this writer
         self._parts: dict[str, int] = {}  # source ID -> parts written
+        self._infos: dict[str, dict[str, str]] = {}  # source ID -> path, title, hash, until its first part
         self._part_points: list[Any] = []
         self._part_chars = 0
         self._written_sources: list[str] = []
@@ -156,24 +156,21 @@ class QdrantWriter:
         self.count = self._base + len(self._ids)
 
     def add_source(self, info: SourceInfo) -> None:
-        from qdrant_client import models
-
         self._hashes[info.source_id] = info.hash
         self._parts[info.source_id] = 0
+        self._infos[info.source_id] = {"path": info.path, "title": info.title, "hash": info.hash}
         self._written_sources.append(info.source_id)
-        key = source_key(info.source_id, info.hash)
-        payload = {"kind": "source", "source_id": info.source_id, "path": info.path, "title": info.title}
-        self._buffer(
-            models.PointStruct(id=source_point_id(key), vector={}, payload=payload | {"hash": info.hash, "key": key})
-        )
 
     def add_source_part(self, source_id: str, start: int, text: str) -> None:
+        """A part of a source's text; the first also carries the source's path, title and hash."""
         from qdrant_client import models
 
         key = source_key(source_id, self._file_hash(source_id))
         n = self._parts[source_id]
         self._parts[source_id] = n + 1
         payload = {"kind": "part", "source_id": source_id, "key": key, "start": start, "text": text}
+        if n == 0:
+            payload |= self._infos.pop(source_id, {})
         self._buffer(models.PointStruct(id=part_point_id(key, n), vector={}, payload=payload))
 
     def drop_source(self, source_id: str) -> None:
