@@ -268,3 +268,23 @@ def test_cli_index_and_search_take_store(settings, embedder, corpus) -> None:
         cli, ["search", "Hayek", "--store", "qdrant+memory://nothing-here"], obj={"embedder": embedder}
     )
     assert out.exit_code == 1 and "rag index --store qdrant+memory://nothing-here" in out.output
+
+
+def test_copy_from_a_folder_index_then_update_without_embedding(settings, embedder, corpus) -> None:
+    from click.testing import CliRunner
+
+    from rag.cli import cli
+
+    rag.build_index(settings=settings, embedder=embedder)
+    store = f"qdrant+memory://copy-{uuid.uuid4().hex[:8]}"
+    out = CliRunner().invoke(cli, ["index", "--store", store, "--copy-from", str(settings.index_dir)])
+    assert out.exit_code == 0 and "3 chunks, 3 sources" in out.output, out.output
+    q = settings.replace(store=store)
+    folder_hits = [(h.chunk_id, round(h.score, 5)) for h in _search(settings, embedder, "Starlink Argentina lithium")]
+    assert [(h.chunk_id, round(h.score, 5)) for h in _search(q, embedder, "Starlink Argentina lithium")] == folder_hits
+    embedder.forbid = True  # the copy kept the vectors and the manifest: nothing to embed
+    assert rag.build_index(settings=q, embedder=embedder).unchanged == 3
+    (corpus / "lithium.md").unlink()
+    assert rag.build_index(settings=q, embedder=embedder).removed == 1
+    out = CliRunner().invoke(cli, ["index", "--copy-from", str(settings.index_dir)], env={"RAG_STORE": ""})
+    assert out.exit_code == 1 and "--copy-from copies into Qdrant" in out.output
