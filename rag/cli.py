@@ -58,6 +58,12 @@ def _dump(obj: object) -> None:
 index_option = click.option(
     "--index", "index_dir", type=click.Path(path_type=Path), help="Index folder [RAG_INDEX_DIR, index/]."
 )
+store_option = click.option(
+    "--store",
+    "store",
+    help="Where the index lives: a Qdrant location such as qdrant+http://HOST:6333/NAME, "
+    "qdrant+path:///ABS/DIR/NAME or qdrant+memory://NAME [RAG_STORE; default: the --index folder].",
+)
 model_option = click.option("--model", "model", help="GGUF file to answer with [RAG_MODEL, the bundled model].")
 
 
@@ -72,14 +78,33 @@ def cli() -> None:
     "--source", "source_dir", type=click.Path(path_type=Path), help="Folder of articles [RAG_SOURCE_DIR, seeds/]."
 )
 @index_option
+@store_option
 @click.option("--rebuild", is_flag=True, help="Re-embed everything instead of updating.")
+@click.option(
+    "--copy-from",
+    "copy_from",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Copy this index folder, vectors and all, into the Qdrant --store instead of reading --source.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
 @_friendly
-def index(source_dir: Path | None, index_dir: Path | None, rebuild: bool, as_json: bool) -> None:
+def index(
+    source_dir: Path | None,
+    index_dir: Path | None,
+    store: str | None,
+    rebuild: bool,
+    copy_from: Path | None,
+    as_json: bool,
+) -> None:
     """Build the index of a folder, or update it with what changed."""
     from .pipeline import build_index
 
-    settings = _settings(source_dir=source_dir, index_dir=index_dir)
+    settings = _settings(source_dir=source_dir, index_dir=index_dir, store=store)
+    if copy_from is not None:
+        from .store.copy import copy_index
+
+        click.echo(copy_index(copy_from, settings))
+        return
     progress = not as_json and sys.stderr.isatty()
     stats = build_index(settings=settings, rebuild=rebuild, progress=progress, embedder=_embedder())
     if as_json:
@@ -94,13 +119,14 @@ def index(source_dir: Path | None, index_dir: Path | None, rebuild: bool, as_jso
 @click.argument("query")
 @click.option("-k", "k", type=click.IntRange(1, 1000), default=10, show_default=True, help="Hits to show.")
 @index_option
+@store_option
 @click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON.")
 @_friendly
-def search(query: str, k: int, index_dir: Path | None, as_json: bool) -> None:
+def search(query: str, k: int, index_dir: Path | None, store: str | None, as_json: bool) -> None:
     """Show the passages that best match QUERY."""
     from .pipeline import search as do_search
 
-    hits = do_search(query, k=k, settings=_settings(index_dir=index_dir), embedder=_embedder())
+    hits = do_search(query, k=k, settings=_settings(index_dir=index_dir, store=store), embedder=_embedder())
     if as_json:
         _dump([dataclasses.asdict(h) for h in hits])
         return
@@ -113,15 +139,18 @@ def search(query: str, k: int, index_dir: Path | None, as_json: bool) -> None:
 @cli.command()
 @click.argument("question")
 @index_option
+@store_option
 @model_option
 @click.option("-k", "k", type=click.IntRange(1, 100), help="Passages to retrieve [RAG_K].")
 @click.option("--json", "as_json", is_flag=True, help="Print the Answer as JSON.")
 @_friendly
-def ask(question: str, index_dir: Path | None, model: str | None, k: int | None, as_json: bool) -> None:
+def ask(
+    question: str, index_dir: Path | None, store: str | None, model: str | None, k: int | None, as_json: bool
+) -> None:
     """Answer QUESTION from the indexed articles, citing quoted evidence."""
     from .pipeline import ask_stream, final_answer
 
-    settings = _settings(index_dir=index_dir, model=model, k=k)
+    settings = _settings(index_dir=index_dir, store=store, model=model, k=k)
     stream = ask_stream(question, settings=settings, embedder=_embedder())
     answer = final_answer(stream, None if as_json else lambda piece: click.echo(piece, nl=False))
     if as_json:
@@ -149,16 +178,17 @@ def ask(question: str, index_dir: Path | None, model: str | None, k: int | None,
 
 @cli.command()
 @index_option
+@store_option
 @model_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=int, default=7860, show_default=True, help="Port to listen on.")
 @_friendly
-def ui(index_dir: Path | None, model: str | None, host: str, port: int) -> None:
+def ui(index_dir: Path | None, store: str | None, model: str | None, host: str, port: int) -> None:
     """Start the chat in the browser (local only by default)."""
     offline_environment()  # before Gradio imports huggingface_hub, which reads it once
     from .ui import launch
 
-    launch(_settings(index_dir=index_dir, model=model), host=host, port=port)
+    launch(_settings(index_dir=index_dir, store=store, model=model), host=host, port=port)
 
 
 @cli.command("eval")
@@ -176,6 +206,12 @@ def ui(index_dir: Path | None, model: str | None, host: str, port: int) -> None:
     help="Score retrieval on a BEIR folder (corpus.jsonl, queries.jsonl, qrels.tsv) instead.",
 )
 @index_option
+@click.option(
+    "--store",
+    "store",
+    help="Index the articles (or BEIR files) into this Qdrant location instead of a folder in --work "
+    "(RAG_STORE is not used here: an evaluation would overwrite the index it names).",
+)
 @model_option
 @click.option(
     "-k",
@@ -204,6 +240,7 @@ def eval_command(
     articles_dir: Path | None,
     beir_dir: Path | None,
     index_dir: Path | None,
+    store: str | None,
     model: str | None,
     k: int | None,
     limit: int | None,
@@ -222,13 +259,13 @@ def eval_command(
         raise click.UsageError("--articles, --limit and --types apply to a question set, not to --beir.")
     if beir_dir is not None:
         report = evaluation.evaluate_beir(
-            beir_dir, _settings(model=model), work_dir=work_dir, index_dir=index_dir, k=k or 10
+            beir_dir, _settings(model=model, store=store or ""), work_dir=work_dir, index_dir=index_dir, k=k or 10
         )
     else:
         assert questions is not None  # one of the two is given, checked above
         report = evaluation.evaluate_questions(
             questions,
-            _settings(model=model, k=k),
+            _settings(model=model, k=k, store=store or ""),
             articles=articles_dir,
             work_dir=work_dir,
             index_dir=index_dir,

@@ -36,6 +36,10 @@ class IndexCorruptError(RagError):
     """A file of the index is damaged or missing."""
 
 
+class StoreLocationError(RagError):
+    """The store location (`RAG_STORE`, `--store`) is malformed or its engine cannot be reached."""
+
+
 class IndexLockedError(RagError):
     """Another build holds the lock on this index."""
 

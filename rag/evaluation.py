@@ -31,6 +31,7 @@ from .errors import RagError
 from .metrics import mean, mrr, ndcg_at_k, percentile, recall_at_k, unique_ids
 from .scoring import score_answers
 from .settings import Settings, default_cache_dir
+from .store import store_location
 
 # ---------------------------------------------------------------- question sets
 
@@ -157,7 +158,9 @@ def evaluate_questions(
     ]
 
     report = score_answers(items, answers, settings.k, lambda source_id: source_text(store, source_id))
-    report["metrics"].update(warmup_seconds=warmup, questions_file=str(questions), index_dir=str(settings.index_dir))
+    report["metrics"].update(
+        warmup_seconds=warmup, questions_file=str(questions), index_dir=store_location(settings).label
+    )
     if built is not None:
         report["metrics"].update(articles=str(articles), index_update=built.summary())
     return report
@@ -297,7 +300,7 @@ def evaluate_beir(
         embedded_chunks=stats.embedded_chunks,
         search_p50=percentile(latencies, 50),
         search_p95=percentile(latencies, 95),
-        index_dir=str(index_dir),
+        index_dir=store_location(settings).label,  # the folder, or the Qdrant location given with --store
     )
     return {"metrics": metrics, "rows": rows}
 

@@ -33,17 +33,16 @@ from .errors import IndexCorruptError, IndexMismatchError, SourceError
 from .results import IndexStats
 from .settings import Settings
 from .store import (
-    BuildLock,
     ChunkRecord,
     Manifest,
     SourceInfo,
     Store,
     Unreadable,
-    VectorFile,
+    Vectors,
     VersionWriter,
     check_config,
     chunk_hash,
-    live_manifest,
+    store_location,
 )
 
 log = logging.getLogger(__name__)
@@ -153,17 +152,16 @@ class Previous:
     """The live version an update starts from, with its stored vectors."""
 
     store: Store
-    vectors: VectorFile
+    vectors: Vectors
 
 
-def open_previous(index_dir: Path, config: dict[str, Any]) -> Previous | None:
+def open_previous(where: Any, config: dict[str, Any]) -> Previous | None:
     """The live version built with this configuration, or None: no index, or one to rebuild."""
     try:
-        found = live_manifest(index_dir)
-        if found is None:
+        store = where.live()
+        if store is None:
             return None
-        check_config(found[1], config, index_dir)
-        store = Store(*found)
+        check_config(store.manifest, config, where.label)
         return Previous(store, store.vectors())  # a damaged vectors.npy means a full rebuild too
     except (IndexMismatchError, IndexCorruptError) as exc:
         log.warning("%s Rebuilding the whole index.", exc)
@@ -265,19 +263,19 @@ def build_index(
     embedder: TextEmbedder | None = None,
 ) -> IndexStats:
     t0 = time.perf_counter()
-    source_dir, index_dir = Path(settings.source_dir), Path(settings.index_dir)
+    source_dir, where = Path(settings.source_dir), store_location(settings)
     found = documents.scan(source_dir)
     embedder = embedder or Embedder.from_settings(settings)
     config = index_config(settings, embedder)
 
-    with BuildLock(index_dir):
-        previous = None if rebuild else open_previous(index_dir, config)
+    with where.lock():
+        previous = None if rebuild else open_previous(where, config)
         p = plan(found, source_dir, previous.store.manifest if previous is not None else None, settings.max_file_mb)
         skipped = list(p.skipped)
 
         def stats(added: int, changed: int, chunks: int, embedded: int) -> IndexStats:
             return IndexStats(
-                str(index_dir), added, changed, len(p.removed), len(p.unchanged), len(skipped), chunks, embedded,
+                where.label, added, changed, len(p.removed), len(p.unchanged), len(skipped), chunks, embedded,
                 time.perf_counter() - t0, tuple((s.path, s.reason) for s in skipped), found.ignored,
             )  # fmt: skip
 
@@ -294,9 +292,12 @@ def build_index(
         )  # fmt: skip
         done: list[str] = []
         unreadable = dict(p.unreadable)
-        with VersionWriter(index_dir, previous.store.manifest.embed_dim if previous is not None else None) as writer:
+        dim = previous.store.manifest.embed_dim if previous is not None else None
+        with where.writer(previous.store if previous is not None else None, dim) as writer:
             batches = Batches(writer, embedder, previous, settings.build_batch)
-            if previous is not None:
+            if previous is not None and writer.in_place:  # the live index is updated: unchanged sources stay
+                writer.keep(previous.store, p.unchanged)
+            elif previous is not None:
                 copy_unchanged(writer, previous, p.unchanged)
             for sid in p.todo:
                 try:

@@ -27,7 +27,7 @@ from .questions import OPEN, YESNO, analyse
 from .results import Answer, Citation, Claim, Hit, IndexStats
 from .retrieval import Retriever
 from .settings import Settings
-from .store import CURRENT, Store, open_store
+from .store import Store, store_location
 
 _lock = threading.Lock()
 _embedders: dict[tuple[str, str, str], Embedder] = {}
@@ -56,19 +56,16 @@ def get_retriever(settings: Settings, embedder: TextEmbedder | None = None) -> R
     chunking, whatever their k or model, and reloaded only when a build has
     switched versions; the Retriever itself is a cheap wrapper.
     """
-    index_dir = Path(settings.index_dir)
-    try:
-        version = (index_dir / CURRENT).read_text()
-    except OSError:
-        version = ""
+    where = store_location(settings)  # the folder settings.index_dir, or settings.store
+    version = where.version()
     embedder = embedder or get_embedder(settings)
     config = index_config(settings, embedder)
-    folder = str(index_dir.resolve())
+    folder = where.key
     key = (folder, version, repr(config))
     with _lock:
         store = _stores.get(key)
     if store is None:
-        store = open_store(index_dir, config)
+        store = where.open(config)
         _single_threaded_search()
         with _lock:
             for old in [k for k in _stores if k[0] == folder]:

@@ -47,6 +47,9 @@ def default_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
 class Settings:
     source_dir: Path = Path("seeds")
     index_dir: Path = Path("index")
+    # Where the index lives: "" is the folder index_dir; or a Qdrant collection,
+    # qdrant+http://HOST:6333/NAME, qdrant+path:///ABS/DIR/NAME, qdrant+memory://NAME (rag/store/qdrant.py).
+    store: str = ""
     # Converted models and other derived files (RAG_CACHE_DIR, else $XDG_CACHE_HOME/rag or ~/.cache/rag).
     cache_dir: Path = field(default_factory=default_cache_dir)
     # Folder of extra GGUF models the chat offers besides the bundled one.

@@ -40,7 +40,7 @@ from .render import (  # noqa: F401 - the rendering is part of the app's interfa
 )
 from .results import Answer
 from .settings import Settings
-from .store import live_version
+from .store import store_location
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -126,20 +126,21 @@ def ask_json(settings: Settings, question: str) -> dict[str, Any]:
 
 
 def index_info(settings: Settings) -> str:
+    where = store_location(settings)
     try:
-        found = live_version(Path(settings.index_dir))
+        manifest = where.manifest_json()
     except RagError as exc:
-        return index_info_html(None, settings.index_dir, str(exc))
-    return index_info_html(found[1] if found else None, settings.index_dir)
+        return index_info_html(None, where.label, str(exc))
+    return index_info_html(manifest, where.label)
 
 
 def rebuild_source_dir(settings: Settings) -> Path:
     """Rebuild from the folder the live index was built from; settings.source_dir if there is none."""
     try:
-        found = live_version(Path(settings.index_dir))
+        manifest = store_location(settings).manifest_json()
     except RagError:
-        found = None
-    recorded = found[1].get("source_dir") if found else None
+        manifest = None
+    recorded = manifest.get("source_dir") if manifest else None
     return Path(recorded) if recorded and Path(recorded).is_dir() else Path(settings.source_dir)
 
 

@@ -8,7 +8,7 @@ import pytest
 
 import rag
 from rag.errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexNotFoundError
-from rag.store import BuildLock, Manifest, VersionWriter, live_version, open_store
+from rag.store import BuildLock, FolderWriter, Manifest, live_version, open_store
 
 from .conftest import FakeEmbedder
 
@@ -157,8 +157,8 @@ def test_a_file_failing_part_way_leaves_no_rows_behind(settings, embedder, corpu
     # so some of its chunks are written already and some wait in the batch.
     (corpus / "bad.txt").write_text("Bad\n\n" + "Zinc prices fell sharply in Peru this week. " * 8000)
     written: list[int] = []
-    real_truncate = VersionWriter.truncate
-    monkeypatch.setattr(VersionWriter, "truncate", lambda self, n: written.append(self.count) or real_truncate(self, n))
+    real_truncate = FolderWriter.truncate
+    monkeypatch.setattr(FolderWriter, "truncate", lambda self, n: written.append(self.count) or real_truncate(self, n))
     stats = rag.build_index(settings=settings, embedder=embedder)
     assert stats.added == 3 and dict(stats.skipped_files)["bad.txt"] == "cannot read: Input/output error"
     assert written and written[0] > 100, "the file failed before any of its chunks was written"

@@ -21,19 +21,26 @@ checksums and the configuration, and says which command fixes a problem.
 Modules: `records` (chunk and source rows), `manifest` (the typed manifest),
 `files` (names, build lock, checksums, fsync), `vectors` (the float16 vectors
 file), `dense` (the FAISS index: choice, fill, tuning), `writer` (a new
-version) and `reader` (the live version, `Store`).
+version, `FolderWriter`) and `reader` (the live version, `FolderStore`).
+
+The same index can instead live in a Qdrant collection (`RAG_STORE=qdrant+...`):
+`backend` (the `Store` and `VersionWriter` interfaces both stores implement, and
+which store a setting names), `qdrant` (locations, point layout, `QdrantStore`),
+`qdrant_writer` (`QdrantWriter`: new collection + alias, or in place) and
+`sparse` (BM25 as sparse vectors for the engine). Qdrant is imported only when used.
 
 Does not decide what goes in a version (indexing does) nor rank (retrieval).
 """
 
 from __future__ import annotations
 
+from .backend import FolderLocation, Store, Vectors, VersionWriter, store_location
 from .files import CURRENT, LOCK, BuildLock
 from .manifest import FORMAT_VERSION, Manifest, Unreadable, check_config
-from .reader import Store, live_manifest, live_version, open_store
+from .reader import FolderStore, live_manifest, live_version, open_store
 from .records import ChunkRecord, SourceInfo, SourceRecord, chunk_hash
 from .vectors import VectorFile
-from .writer import VersionWriter
+from .writer import FolderWriter
 
 __all__ = [
     "CURRENT",
@@ -41,16 +48,21 @@ __all__ = [
     "LOCK",
     "BuildLock",
     "ChunkRecord",
+    "FolderLocation",
+    "FolderStore",
+    "FolderWriter",
     "Manifest",
     "SourceInfo",
     "SourceRecord",
     "Store",
     "Unreadable",
     "VectorFile",
+    "Vectors",
     "VersionWriter",
     "check_config",
     "chunk_hash",
     "live_manifest",
     "live_version",
     "open_store",
+    "store_location",
 ]

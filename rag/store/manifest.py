@@ -91,7 +91,7 @@ class Manifest:
         }
 
 
-def check_config(manifest: Manifest, expected: dict[str, Any], index_dir: Path) -> None:
+def check_config(manifest: Manifest, expected: dict[str, Any], index_dir: Path | str) -> None:
     """Refuse an index built with another embedder or chunking (`expected` holds manifest keys)."""
     recorded = manifest.to_json()
     for key, want in expected.items():

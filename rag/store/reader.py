@@ -1,7 +1,7 @@
 """Reading the live index version: finding and verifying it, and the `Store` that searches it.
 
 Covers: following `CURRENT` to the live version and verifying its manifest
-(hash, JSON, format, file sizes), opening a version as a read-only `Store`
+(hash, JSON, format, file sizes), opening a version as a read-only `FolderStore`
 (checksums, the dense index with its search parameters, BM25, SQLite), dense
 and BM25 search, BM25's idf, and reading chunks, sources and, for an update,
 the stored vectors. Every problem says which command fixes it.
@@ -70,8 +70,8 @@ def live_manifest(index_dir: Path) -> tuple[Path, Manifest] | None:
     return None if found is None else (found[0], Manifest.from_json(found[1]))
 
 
-class Store:
-    """A loaded, read-only index version. Thread-safe for concurrent searches."""
+class FolderStore:
+    """A loaded, read-only index version of a folder (a `Store`). Thread-safe for concurrent searches."""
 
     def __init__(self, folder: Path, manifest: Manifest) -> None:
         import faiss
@@ -172,7 +172,7 @@ class Store:
         return vectors
 
 
-def open_store(index_dir: Path, expected: dict[str, Any] | None = None) -> Store:
+def open_store(index_dir: Path, expected: dict[str, Any] | None = None) -> FolderStore:
     """The live version of an index, checked against the configuration `expected` (manifest keys) if given."""
     found = live_manifest(index_dir)
     if found is None:
@@ -182,4 +182,4 @@ def open_store(index_dir: Path, expected: dict[str, Any] | None = None) -> Store
     folder, manifest = found
     if expected:
         check_config(manifest, expected, Path(index_dir))
-    return Store(folder, manifest)
+    return FolderStore(folder, manifest)

@@ -37,7 +37,7 @@ from .records import ChunkRecord, SourceInfo
 from .vectors import VectorFile, write_npy
 
 if TYPE_CHECKING:
-    from .reader import Store
+    from .reader import FolderStore
 
 SCHEMA = """
 PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;
@@ -49,12 +49,14 @@ CREATE TABLE source_parts (source_id TEXT, start INTEGER, text TEXT, PRIMARY KEY
 """
 
 
-class VersionWriter:
-    """Writes one new index version batch by batch and makes it live on `commit()`.
+class FolderWriter:
+    """Writes one new index version of a folder batch by batch and makes it live on `commit()` (a `VersionWriter`).
 
     Use as a context manager: leaving it without a commit (an error, Ctrl-C)
     deletes the half-written folder; the live version is never touched.
     """
+
+    in_place = False  # a whole new version: indexing copies unchanged sources into it
 
     def __init__(self, index_dir: Path, dimension: int | None = None) -> None:
         self.index_dir = Path(index_dir)
@@ -69,12 +71,15 @@ class VersionWriter:
         self.count = 0
         self.committed = False
 
-    def __enter__(self) -> VersionWriter:
+    def __enter__(self) -> FolderWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self.tmp.exists() and not self.committed:
             self.abort()
+
+    def keep(self, old: object, source_ids: Iterable[str]) -> None:
+        raise TypeError("a folder version is written whole: copy unchanged sources into it instead")
 
     def add_chunks(self, chunks: Sequence[ChunkRecord], vectors: np.ndarray) -> None:
         if len(chunks) != len(vectors):
@@ -114,7 +119,7 @@ class VersionWriter:
         self.db.execute("DELETE FROM sources WHERE source_id = ?", (source_id,))
         self.db.execute("DELETE FROM source_parts WHERE source_id = ?", (source_id,))
 
-    def copy_sources(self, old: Store, source_ids: Iterable[str]) -> None:
+    def copy_sources(self, old: FolderStore, source_ids: Iterable[str]) -> None:
         """Copy sources and their texts from a live version, inside SQLite."""
         self.db.execute("CREATE TEMP TABLE keep (source_id TEXT PRIMARY KEY)")
         self.db.executemany("INSERT INTO keep VALUES (?)", ((sid,) for sid in source_ids))

@@ -1,0 +1,290 @@
+"""One suite, every store: the folder store and Qdrant (local mode in memory; a server when $QDRANT_URL is set).
+
+Build, incremental update, deletion, hybrid search, the configuration check,
+and a build that stops half-way leaving the live index usable, through the
+public API (`rag.build_index`, `rag.search`) with only `Settings.store`
+telling the stores apart. Then what only Qdrant has: its location forms,
+alias switching, cleaning up after a killed update, and scores equal to the
+folder store's.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import numpy as np
+import pytest
+
+import rag
+from rag.errors import IndexMismatchError, IndexNotFoundError, StoreLocationError
+from rag.pipeline import get_retriever
+from rag.settings import Settings
+from rag.store import store_location
+
+from .conftest import FakeEmbedder
+
+QDRANT_URL = os.environ.get("QDRANT_URL", "").rstrip("/")
+BACKENDS = [
+    "folder",
+    "qdrant-memory",
+    pytest.param(
+        "qdrant-server",
+        marks=[
+            pytest.mark.server,
+            pytest.mark.skipif(not QDRANT_URL, reason="set QDRANT_URL=http://HOST:6333 to run against a Qdrant server"),
+        ],
+    ),
+]
+
+
+def _store(kind: str, tmp_path) -> str:
+    name = f"rag-test-{uuid.uuid4().hex[:8]}"
+    if kind == "folder":
+        return ""
+    if kind == "qdrant-memory":
+        return f"qdrant+memory://{name}"
+    scheme, _, host = QDRANT_URL.partition("://")
+    return f"qdrant+{scheme}://{host}/{name}"
+
+
+@pytest.fixture(params=BACKENDS)
+def store_settings(request, settings, tmp_path):
+    s = settings.replace(store=_store(request.param, tmp_path))
+    yield s
+    if request.param == "qdrant-server":  # leave the server as it was
+        conn = store_location(s).connect()
+        for c in conn.client.get_collections().collections:
+            if c.name.startswith(store_location(s).name):
+                conn.client.delete_collection(c.name)
+
+
+def _search(settings: Settings, embedder, query: str, k: int = 5):
+    return rag.search(query, k=k, settings=settings, embedder=embedder)
+
+
+def test_build_round_trip_offsets_and_manifest(store_settings, embedder) -> None:
+    stats = rag.build_index(settings=store_settings, embedder=embedder)
+    assert (stats.added, stats.skipped, stats.chunks) == (3, 0, 3)
+    hits = _search(store_settings, embedder, "Starlink satellite internet", k=3)
+    assert hits[0].source_id == "space/starlink"
+    store = get_retriever(store_settings, embedder).store
+    for h in hits:
+        assert store.source(h.source_id).text[h.start : h.end] == h.text
+    m = store.manifest
+    assert (m.embed_model, m.embed_dim, m.chunking["chunk_tokens"], m.count) == ("fake-embedder", 64, 40, 3)
+    assert set(m.sources) == {"lithium", "space/starlink", "summit"} == set(store.source_ids())
+    assert len(store) == 3 and sorted(store.chunk_hashes()) == sorted(c.hash for c in store.chunks(hits_rows(store)))
+
+
+def hits_rows(store) -> list[int]:
+    return [r for rows in store.rows_of_sources().values() for r in rows]
+
+
+def test_unchanged_run_embeds_nothing(store_settings, embedder) -> None:
+    rag.build_index(settings=store_settings, embedder=embedder)
+    embedder.forbid = True
+    stats = rag.build_index(settings=store_settings, embedder=embedder)
+    assert (stats.unchanged, stats.embedded_chunks, stats.added, stats.changed, stats.chunks) == (3, 0, 0, 0, 3)
+
+
+def test_incremental_update_and_delete(store_settings, embedder, corpus) -> None:
+    rag.build_index(settings=store_settings, embedder=embedder)
+    embedder.encoded.clear()
+    (corpus / "summit.txt").write_text("The summit in Hamburg\n\nThe ceremony moved to Berlin in July.")
+    (corpus / "lithium.md").unlink()
+    (corpus / "new.txt").write_text("Copper mines\n\nChile exports copper to China.")
+    stats = rag.build_index(settings=store_settings, embedder=embedder)
+    assert (stats.added, stats.changed, stats.removed, stats.unchanged, stats.chunks) == (1, 1, 1, 1, 3)
+    assert all("Starlink" not in t for t in embedder.encoded), "an unchanged file was re-embedded"
+    assert _search(store_settings, embedder, "copper exports Chile")[0].source_id == "new"
+    assert all(h.source_id != "lithium" for h in _search(store_settings, embedder, "lithium deposits", k=10))
+    store = get_retriever(store_settings, embedder).store
+    assert sorted(store.rows_of_sources()) == ["new", "space/starlink", "summit"]
+    assert "Berlin" in store.source("summit").text and store.source("lithium") is None
+    summit = _search(store_settings, embedder, "ceremony Berlin", k=1)[0]
+    assert summit.source_id == "summit" and "Berlin" in summit.text
+    assert store.source("summit").text[summit.start : summit.end] == summit.text
+
+
+def test_hybrid_search_finds_exact_terms_dense_misses(store_settings, embedder) -> None:
+    rag.build_index(settings=store_settings, embedder=embedder)
+    hits = _search(store_settings, embedder, "Hayek", k=2)
+    assert hits[0].source_id == "summit"
+    assert hits == sorted(hits, key=lambda h: -h.score)
+    store = get_retriever(store_settings, embedder).store
+    rows, scores = store.sparse_search("Hayek medal", 5)
+    assert len(rows) == 1 and scores[0] > 0 and store.chunks(rows)[0].source_id == "summit"
+    assert store.idf("hayek") > store.idf("argentina") > 0
+    assert store.idf("neverseen") == pytest.approx(np.log(1 + (3 + 0.5) / 0.5))
+
+
+def test_missing_index_says_run_rag_index(store_settings, embedder) -> None:
+    with pytest.raises(IndexNotFoundError, match="rag index"):
+        _search(store_settings, embedder, "anything")
+
+
+def test_mismatched_configuration_is_refused_with_the_fix(store_settings, embedder) -> None:
+    rag.build_index(settings=store_settings, embedder=embedder)
+    with pytest.raises(IndexMismatchError, match="rag index --rebuild"):
+        _search(store_settings.replace(chunk_tokens=99), embedder, "Starlink")
+    # A build with the new configuration rebuilds everything, and searches work again.
+    stats = rag.build_index(settings=store_settings.replace(chunk_tokens=99), embedder=embedder)
+    assert stats.added == 3 and _search(store_settings.replace(chunk_tokens=99), embedder, "Starlink")
+
+
+class Crashing(FakeEmbedder):
+    def encode(self, texts, progress=False):
+        raise RuntimeError("crash mid-embedding")
+
+
+@pytest.mark.parametrize("rebuild", [False, True], ids=["update", "rebuild"])
+def test_interrupted_build_leaves_the_live_index_usable(store_settings, embedder, corpus, rebuild) -> None:
+    rag.build_index(settings=store_settings, embedder=embedder)
+    before = [(h.chunk_id, h.score) for h in _search(store_settings, embedder, "Starlink Argentina")]
+    (corpus / "more.txt").write_text("Another article\n\nWith new text about rockets and Starlink.")
+    (corpus / "summit.txt").write_text("The summit in Hamburg\n\nThe ceremony moved to Berlin in July.")
+    with pytest.raises(RuntimeError, match="crash mid-embedding"):
+        rag.build_index(settings=store_settings, embedder=Crashing(), rebuild=rebuild)
+    assert [(h.chunk_id, h.score) for h in _search(store_settings, embedder, "Starlink Argentina")] == before
+    store = get_retriever(store_settings, embedder).store
+    assert len(store) == 3 and sorted(store.rows_of_sources()) == ["lithium", "space/starlink", "summit"]
+    assert "Hayek" in store.source("summit").text
+    stats = rag.build_index(settings=store_settings, embedder=embedder)
+    assert (stats.added, stats.changed, stats.chunks) == (1, 1, 4)
+
+
+def test_a_file_failing_part_way_leaves_no_rows_behind(store_settings, embedder, corpus) -> None:
+    (corpus / "empty.txt").write_text("   \n\n  ")
+    stats = rag.build_index(settings=store_settings, embedder=embedder)
+    assert stats.skipped == 1 and stats.chunks == 3
+    store = get_retriever(store_settings, embedder).store
+    assert "empty" not in store.rows_of_sources() and store.source("empty") is None
+
+
+# ---------------------------------------------------------------- Qdrant only
+
+
+def test_qdrant_scores_equal_the_folder_store(settings, embedder) -> None:
+    """Same chunks, same vectors: dense scores, BM25 scores and idf agree with the folder store's."""
+    rag.build_index(settings=settings, embedder=embedder)
+    q = settings.replace(store=f"qdrant+memory://eq-{uuid.uuid4().hex[:8]}")
+    rag.build_index(settings=q, embedder=embedder)
+    folder, qdrant = get_retriever(settings, embedder).store, get_retriever(q, embedder).store
+    for query in ["Starlink satellite internet Argentina", "lithium battery supply", "Hayek medal Hamburg June"]:
+        vector = embedder.encode([query])[0]
+        for search in ("dense_search", "sparse_search"):
+            a_rows, a_scores = getattr(folder, search)(vector if search == "dense_search" else query, 10)
+            b_rows, b_scores = getattr(qdrant, search)(vector if search == "dense_search" else query, 10)
+            a = {c.chunk_id: s for c, s in zip(folder.chunks(a_rows), a_scores, strict=True)}
+            b = {c.chunk_id: s for c, s in zip(qdrant.chunks(b_rows), b_scores, strict=True)}
+            assert a.keys() == b.keys(), (search, query)
+            assert np.allclose([a[k] for k in a], [b[k] for k in a], rtol=1e-5, atol=1e-6), (search, query)
+    for term in ["argentina", "starlink", "hayek", "lithium", "neverseen"]:
+        assert qdrant.idf(term) == pytest.approx(folder.idf(term), rel=1e-5)
+
+
+def test_qdrant_rebuild_moves_the_alias_and_drops_the_old_collection(settings, embedder) -> None:
+    s = settings.replace(store=f"qdrant+memory://alias-{uuid.uuid4().hex[:8]}")
+    where = store_location(s)
+    rag.build_index(settings=s, embedder=embedder)
+    version = where.version()
+    client = where.connect().client
+    first = [a.collection_name for a in client.get_aliases().aliases if a.alias_name == where.name]
+    rag.build_index(settings=s, embedder=embedder, rebuild=True)
+    second = [a.collection_name for a in client.get_aliases().aliases if a.alias_name == where.name]
+    assert first != second and len(second) == 1 and where.version() != version
+    assert not client.collection_exists(first[0])
+    assert _search(s, embedder, "Starlink")[0].source_id == "space/starlink"
+
+
+def test_qdrant_update_killed_half_way_is_cleaned_up_by_the_next(settings, embedder, corpus) -> None:
+    """A writer that never commits nor aborts (the process was killed) leaves points the next build removes."""
+    from rag.indexing import chunk_document
+    from rag.store import SourceInfo
+
+    s = settings.replace(store=f"qdrant+memory://killed-{uuid.uuid4().hex[:8]}")
+    rag.build_index(settings=s, embedder=embedder)
+    where = store_location(s)
+    (corpus / "summit.txt").write_text("The summit in Hamburg\n\nThe ceremony moved to Berlin in July.")
+    from rag import documents
+
+    doc = documents.load("summit", corpus / "summit.txt", corpus, 10.0)
+    writer = where.writer(where.live(), 64)
+    writer.add_source(SourceInfo("summit", doc.path, doc.title, doc.content_hash))
+    chunks = list(chunk_document(doc, s, embedder))
+    writer.add_chunks(chunks, embedder.encode([c.text for c in chunks]))
+    writer._flush_parts()  # noqa: SLF001 - the state a kill leaves: points written, no commit, no abort
+    client = where.connect().client
+    assert client.count(where.name).count > 3 + 3 + 1  # leftovers beside the live points
+    (corpus / "summit.txt").write_text("The summit in Hamburg\n\nThe Hayek medal ceremony will take place on June 22.")
+    rag.build_index(settings=s, embedder=embedder)
+    store = get_retriever(s, embedder).store
+    assert all("Berlin" not in c.text for c in store.chunks(hits_rows(store)))
+    assert len(store) == 3 and client.count(where.name).count == 3 * 2 + 1  # a chunk and a text part per file; meta
+
+
+def test_store_locations_parse_or_say_the_forms() -> None:
+    def where(text: str):
+        return store_location(Settings(store=text))
+
+    http = where("qdrant+http://db.example:6333/news?shards=6&replicas=2")
+    assert (http.kind, http.target, http.name, http.options) == (
+        "http", "http://db.example:6333", "news", {"shards": "6", "replicas": "2"}
+    )  # fmt: skip
+    assert (where("qdrant+path:///var/rag/q/news").target, where("qdrant+path:///var/rag/q/news").name) == (
+        "/var/rag/q", "news"
+    )  # fmt: skip
+    assert where("qdrant+memory://news").kind == "memory" and where("").label == "index"
+    for bad in ["qdrant://h/news", "qdrant+http://h:6333/", "qdrant+http:///news", "qdrant+memory://a b", "http://x/y"]:
+        with pytest.raises(StoreLocationError, match="qdrant\\+http://HOST:6333/NAME|no server"):
+            where(bad)
+    for bad in ["qdrant+http://h:6333/news?shard=2", "qdrant+http://h:6333/news?replicas=0"]:
+        with pytest.raises(StoreLocationError, match="unknown option 'shard'|replicas='0' should be"):
+            where(bad)
+
+
+def test_an_unreachable_server_is_named_with_the_fix(settings, embedder) -> None:
+    s = settings.replace(store="qdrant+http://127.0.0.1:9/news")  # the discard port: nothing answers
+    with pytest.raises(StoreLocationError, match="Cannot reach Qdrant at http://127.0.0.1:9.*start the server"):
+        _search(s, embedder, "Starlink")
+
+
+def test_cli_index_and_search_take_store(settings, embedder, corpus) -> None:
+    from click.testing import CliRunner
+
+    from rag.cli import cli
+
+    store = f"qdrant+memory://cli-{uuid.uuid4().hex[:8]}"
+    env = {"RAG_CHUNK_TOKENS": "40", "RAG_CHUNK_OVERLAP": "8"}
+    out = CliRunner().invoke(
+        cli, ["index", "--source", str(corpus), "--store", store], obj={"embedder": embedder}, env=env
+    )
+    assert out.exit_code == 0, out.output
+    assert store in out.output
+    out = CliRunner().invoke(cli, ["search", "Hayek", "--store", store], obj={"embedder": embedder}, env=env)
+    assert out.exit_code == 0 and "summit" in out.output, out.output
+    out = CliRunner().invoke(
+        cli, ["search", "Hayek", "--store", "qdrant+memory://nothing-here"], obj={"embedder": embedder}
+    )
+    assert out.exit_code == 1 and "rag index --store qdrant+memory://nothing-here" in out.output
+
+
+def test_copy_from_a_folder_index_then_update_without_embedding(settings, embedder, corpus) -> None:
+    from click.testing import CliRunner
+
+    from rag.cli import cli
+
+    rag.build_index(settings=settings, embedder=embedder)
+    store = f"qdrant+memory://copy-{uuid.uuid4().hex[:8]}"
+    out = CliRunner().invoke(cli, ["index", "--store", store, "--copy-from", str(settings.index_dir)])
+    assert out.exit_code == 0 and "3 chunks, 3 sources" in out.output, out.output
+    q = settings.replace(store=store)
+    folder_hits = [(h.chunk_id, round(h.score, 5)) for h in _search(settings, embedder, "Starlink Argentina lithium")]
+    assert [(h.chunk_id, round(h.score, 5)) for h in _search(q, embedder, "Starlink Argentina lithium")] == folder_hits
+    embedder.forbid = True  # the copy kept the vectors and the manifest: nothing to embed
+    assert rag.build_index(settings=q, embedder=embedder).unchanged == 3
+    (corpus / "lithium.md").unlink()
+    assert rag.build_index(settings=q, embedder=embedder).removed == 1
+    out = CliRunner().invoke(cli, ["index", "--copy-from", str(settings.index_dir)], env={"RAG_STORE": ""})
+    assert out.exit_code == 1 and "--copy-from copies into Qdrant" in out.output
