@@ -114,6 +114,9 @@ def test_yes_no_follows_the_evidence_and_flips_with_a_negated_twin(tmp_path, emb
     assert yes.kind == no.kind == "yesno"
     assert yes.text.startswith("Yes.") and no.text.startswith("No.")
     assert "approved the copper export deal" in yes.text and "did not approve" in no.text
+    # A verb that negates what follows it flips the answer too.
+    failed = ask_over("The ministry failed to approve the copper export deal in March.")
+    assert failed.text.startswith("No.") and "failed to approve" in failed.text
 
 
 def test_yes_no_abstains_when_the_evidence_is_silent(indexed, embedder) -> None:
