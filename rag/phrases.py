@@ -122,13 +122,14 @@ _LACK = frozenset("lack lacks lacked lacking".split())
 
 def negations(sentence: str) -> int:
     """How many negations the sentence holds: "not", "never", "n't", "no" as a determiner, and the
-    verbs that negate what follows them ("failed to meet" = did not meet, "lacks" = has no)."""
+    verbs that mean one ("failed to meet" = did not meet, "tried but failed" = did not succeed,
+    "lacks" = has no)."""
     doc = _parse(sentence)
     return sum(
         1
         for t in doc
         if t.dep_ == "neg"
         or (t.lower_ in ("no", "never", "neither", "nor") and t.dep_ != "intj")
-        or (t.lower_ in _FAIL and t.i + 1 < len(doc) and doc[t.i + 1].lower_ == "to")
+        or t.lower_ in _FAIL
         or (t.lower_ in _LACK and t.pos_ == "VERB")
     )
