@@ -198,6 +198,15 @@ def test_qdrant_rebuild_moves_the_alias_and_drops_the_old_collection(settings, e
     assert _search(s, embedder, "Starlink")[0].source_id == "space/starlink"
 
 
+def test_qdrant_rebuild_leaves_another_index_with_a_longer_name_alone(settings, embedder) -> None:
+    name = f"news-{uuid.uuid4().hex[:8]}"
+    s, other = (settings.replace(store=f"qdrant+memory://{n}") for n in (name, f"{name}-v2"))
+    rag.build_index(settings=other, embedder=embedder)
+    rag.build_index(settings=s, embedder=embedder)
+    rag.build_index(settings=s, embedder=embedder, rebuild=True)
+    assert _search(other, embedder, "Starlink")[0].source_id == "space/starlink"
+
+
 def test_qdrant_update_killed_half_way_is_cleaned_up_by_the_next(settings, embedder, corpus) -> None:
     """A writer that never commits nor aborts (the process was killed) leaves points the next build removes."""
     from rag.indexing import chunk_document

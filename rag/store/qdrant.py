@@ -39,6 +39,8 @@ import hashlib
 import os
 import re
 import threading
+import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -234,6 +236,16 @@ def _new_connection(location: QdrantLocation) -> Connection:
             "per folder. Close it, or run a Qdrant server and use qdrant+http://."
         ) from None
     return Connection(client, False, threading.RLock())
+
+
+def new_collection_name(alias: str) -> str:
+    """A fresh collection for a full build of the index `alias`: `alias-v<time>-<id>`."""
+    return f"{alias}-v{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+
+
+def is_collection_of(alias: str, collection: str) -> bool:
+    """Whether `collection` is one `new_collection_name(alias)` made (not another index's, e.g. `alias-v2`'s)."""
+    return re.fullmatch(rf"{re.escape(alias)}-v\d{{8}}T\d{{6}}-[0-9a-f]{{6}}", collection) is not None
 
 
 def point_id(*parts: str) -> int:

@@ -42,7 +42,9 @@ from .qdrant import (
     SPARSE,
     QdrantLocation,
     chunk_point_id,
+    is_collection_of,
     match,
+    new_collection_name,
     part_point_id,
     source_key,
 )
@@ -79,7 +81,7 @@ class QdrantWriter:
             self.collection = location.name
             self.avgdl: float | None = previous.avgdl
         else:
-            self.collection = f"{location.name}-v{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+            self.collection = new_collection_name(location.name)
             self.avgdl = None
             self._check_alias_free()
         self._created = self.in_place
@@ -339,8 +341,7 @@ class QdrantWriter:
         )
         self.conn.call("update_collection_aliases", ops)
         # Earlier collections of this index, and any a killed build left: nothing points at them now.
-        stale = f"{name}-v"
         for c in self.conn.call("get_collections").collections:
-            if c.name.startswith(stale) and c.name != self.collection:
+            if is_collection_of(name, c.name) and c.name != self.collection:
                 with contextlib.suppress(Exception):
                     self.conn.call("delete_collection", c.name)
