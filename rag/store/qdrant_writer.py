@@ -50,7 +50,7 @@ from .qdrant import (
 )
 from .qdrant_reader import QdrantStore
 from .records import ChunkRecord, SourceInfo
-from .sparse import document_length, document_vector
+from .sparse import document_vector, text_terms
 
 UPSERT_BATCH = 256
 PARTS_BUFFER_CHARS = 4 << 20
@@ -134,15 +134,16 @@ class QdrantWriter:
         vectors = np.asarray(vectors, dtype=np.float16).astype(np.float32)
         if self.dimension is None:
             self.dimension = int(vectors.shape[1])
+        terms = [text_terms(c.title, c.text) for c in chunks]
         if self.avgdl is None:  # BM25's average length, estimated once from the first batch
-            self.avgdl = float(np.mean([document_length(c.title, c.text) for c in chunks])) or 1.0
+            self.avgdl = float(np.mean([sum(t.values()) for t in terms])) or 1.0
         self._ensure_collection()
         self._mark_pending({c.source_id for c in chunks})
         points = []
-        for c, v in zip(chunks, vectors, strict=True):
+        for c, v, counts in zip(chunks, vectors, terms, strict=True):
             key = source_key(c.source_id, self._file_hash(c.source_id))
             pid = chunk_point_id(key, c.chunk_id)
-            indices, values = document_vector(c.title, c.text, self.avgdl)
+            indices, values = document_vector(counts, self.avgdl)
             payload = dataclasses.asdict(c) | {"kind": "chunk", "key": key}
             vector = {DENSE: v.tolist(), SPARSE: models.SparseVector(indices=indices, values=values)}
             points.append(models.PointStruct(id=pid, vector=vector, payload=payload))

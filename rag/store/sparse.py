@@ -46,13 +46,9 @@ def text_terms(title: str, text: str) -> Counter[str]:
     return Counter(tokenize(f"{title}\n{text}"))
 
 
-def document_length(title: str, text: str) -> int:
-    return sum(text_terms(title, text).values())
-
-
-def document_vector(title: str, text: str, avgdl: float) -> tuple[list[int], list[float]]:
-    """The chunk's sparse vector: BM25's term-frequency part per term (the engine multiplies in idf)."""
-    counts = text_terms(title, text)
+def document_vector(counts: Counter[str], avgdl: float) -> tuple[list[int], list[float]]:
+    """A chunk's sparse vector from its `text_terms`: BM25's term-frequency part per term (the engine
+    multiplies in idf)."""
     dl = sum(min(tf, 65535) for tf in counts.values())
     norm = K1 * (1.0 - B + B * dl / max(avgdl, 1e-9))
     weights: dict[int, float] = {EVERY_CHUNK: 0.0}
