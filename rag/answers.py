@@ -26,7 +26,7 @@ from . import check
 from .citations import Evidence, Scored
 from .generation import Scorer
 from .phrases import Phrase, phrases
-from .questions import COMPATIBLE_LABELS, FACT, LIST, OPEN, YESNO, Form, analyse
+from .questions import COMPATIBLE_LABELS, FACT, LIST, OPEN, YESNO, Form, analyse, names_only
 from .statements import YES_COVERAGE, Draft, open_answer, sources, yes_no
 
 # Sentences within this score of the best are searched for answers.
@@ -37,6 +37,12 @@ MAX_SCORED = 8
 # model likelihood, see `_total`); below it the answer abstains. Chosen on SQuAD 2.0 dev
 # (docs/answers.md): it turns most wrong answers into abstentions at a smaller cost in right ones.
 MIN_TOTAL = 1.0
+# A list's further items may come from sentences within this score of the best...
+LIST_MARGIN = 0.6
+# ... among this many best sentences ...
+LIST_SENTENCES = 8
+# ... when they stand at most this many words from a question term (the verb the items share).
+LIST_DISTANCE = 3
 # Best sentences searched for a name several articles share.
 ACROSS_SENTENCES = 16
 
@@ -80,7 +86,9 @@ def compose(
     if not cands:
         return []
     if form.kind == LIST:
-        return [_draft(c) for c in list_items(cands)]
+        wide = [s for s in scored if s.score >= best - LIST_MARGIN][:LIST_SENTENCES]
+        more = candidates(question, form, wide, idf) if len(wide) > len(top) else []
+        return [_draft(c) for c in more_items(list_items(cands), more, check.content_terms(question))]
     return [_draft(c) for c in rank(question, cands, scorer, MIN_TOTAL)[:1]]
 
 
@@ -155,17 +163,22 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
     """Phrases of the asked type that pass the check, best first, each text once."""
     allowed = COMPATIBLE_LABELS.get(form.answer_type, COMPATIBLE_LABELS["thing"])
     terms = check.content_terms(question)
-    qual = form.anchors
+    qual = names_only(form.anchors, question)  # the answer must stand next to these: "Apple" executive
     q_terms = set(terms)
-    anchor_set = set(check.tokenize(" ".join(qual)))
+    anchor_set = set(check.tokenize(" ".join(form.anchors)))
+    named_set = set(check.tokenize(" ".join(qual)))
     # Per answer text: (phrase, sentence, context sentences needed, stands next to the qualifier).
     found: dict[str, list[tuple[Phrase, Scored, int, bool]]] = {}
     structural: set[tuple[int, int, int]] = set()  # "Y" of "Y <asked noun>": named by its structure
+    wordy: set[tuple[int, int, int]] = set()  # the whole "Y <asked noun>", which repeats the question
     for s in top:
         context = [s.evidence.title] * bool(s.evidence.title) + [e.text for e in s.evidence.context]
         pool = list(phrases(s.evidence.text))
-        compounds = [c for c in (_focus_compound(p, form) for p in pool) if c is not None]
+        pairs = [(p, c) for p in pool if (c := _focus_compound(p, form)) is not None]
+        compounds = [c for _, c in pairs]
         structural.update((s.evidence.start, c.start, c.end) for c in compounds)
+        # "Starlink satellite internet service" holds the asked noun: its lead "Starlink" answers.
+        wordy.update((s.evidence.start, p.start, p.end) for p, c in pairs if c.end < p.end)
         units = [(p.start, p.end) for p in pool if p.entity]
         for p in pool + compounds:
             if p.label not in allowed:
@@ -179,8 +192,8 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
             )
             if v.ok:
                 anchored = (
-                    bool(anchor_set)
-                    and check.distance(s.evidence.text, p.start, p.end, list(anchor_set), units)
+                    bool(named_set)
+                    and check.distance(s.evidence.text, p.start, p.end, list(named_set), units)
                     <= check.ANCHOR_DISTANCE
                 )
                 found.setdefault(check.fold(p.text), []).append((p, s, v.context_used, anchored))
@@ -196,6 +209,8 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
         d = check.distance(s.evidence.text, p.start, p.end, near_terms)
         if d >= 10**6:
             d = check.distance(s.evidence.text, p.start, p.end, terms)
+        if (s.evidence.start, p.start, p.end) in wordy:
+            continue
         if form.answer_type == "thing":
             exact = 0.5 * ((s.evidence.start, p.start, p.end) in structural) + 0.25 * p.entity
             exact += 0.5 * _object_of(form.last_preposition, s.evidence.text, p)
@@ -230,6 +245,48 @@ def list_items(cands: list[Candidate]) -> list[Candidate]:
         if len(group) > 1:
             return sorted(group, key=lambda c: c.phrase.start)
     return [c for c in cands if _total(c) >= _total(first) - 0.2][:8]
+
+
+def more_items(items: list[Candidate], more: list[Candidate], terms: list[str]) -> list[Candidate]:
+    """The list's items, plus those that other good sentences name in the same relation.
+
+    Items spread over several sentences and articles ("plans to meet with representatives of
+    Apple, OpenAI and Google" in one, "will meet with Meta CEO Mark Zuckerberg" in another):
+    from each further sentence, its best phrase of the items' kind that stands right next to
+    a question term, with the phrases coordinated with it; an item already named (by any of
+    its words other than a company suffix) is not repeated.
+    """
+    label = items[0].phrase.label
+    seen = {(c.evidence.start, c.phrase.start) for c in items}
+    names = [_item_words(c.phrase.text) for c in items]
+    out = list(items)
+    done = {c.evidence.start for c in items}
+    for c in more:
+        start = c.evidence.start
+        if start in done or c.phrase.label != label:
+            continue
+        if check.distance(c.evidence.text, c.phrase.start, c.phrase.end, terms) > LIST_DISTANCE:
+            continue
+        done.add(start)
+        group = [c]
+        if c.phrase.group >= 0:
+            group = [x for x in more if x.evidence.start == start and x.phrase.group == c.phrase.group]
+        for x in group:
+            words = _item_words(x.phrase.text)
+            if (x.evidence.start, x.phrase.start) in seen or not words or any(words & n for n in names):
+                continue
+            out.append(x)
+            names.append(words)
+    return out
+
+
+_SUFFIXES = frozenset("inc corp co ltd llc plc s platform group compani".split())
+
+
+def _item_words(text: str) -> set[str]:
+    """The words that name an item: "Open AI" and "OpenAI Inc." both give {"openai"}."""
+    words = [w for w in check.tokenize(text) if w not in _SUFFIXES]
+    return {"".join(words)} | set(words) if words else set()
 
 
 def _inside(a: Candidate, b: Candidate) -> bool:

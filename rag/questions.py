@@ -217,6 +217,16 @@ def analyse(question: str) -> Form:
     return form
 
 
+def names_only(anchors: tuple[str, ...], question: str) -> tuple[str, ...]:
+    """The qualifiers written as names ("Apple" in "Which Apple executive"), not as common words.
+
+    A name picks one thing out, so the answer must stand next to it; a common word ("tech" in
+    "which tech companies", "annual") only describes what is asked and may stand anywhere.
+    """
+    named = {w.lower() for w in re.findall(r"(?<=\s)[A-Z][\w'’.-]*", question)}
+    return tuple(a for a in anchors if a.rstrip("'’").removesuffix("'s").removesuffix("’s") in named or a in named)
+
+
 def _analyse(question: str) -> Form:
     q = question.strip()
     low = q.lower()
