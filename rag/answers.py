@@ -27,7 +27,7 @@ from .citations import Evidence, Scored
 from .generation import Scorer
 from .phrases import Phrase, phrases
 from .questions import COMPATIBLE_LABELS, FACT, LIST, OPEN, YESNO, Form, analyse, names_only
-from .statements import YES_COVERAGE, Draft, open_answer, sources, yes_no
+from .statements import Draft, open_answer, sources, yes_no
 
 # Sentences within this score of the best are searched for answers.
 MARGIN = 0.25
@@ -43,8 +43,10 @@ LIST_MARGIN = 0.6
 LIST_SENTENCES = 8
 # ... when they stand at most this many words from a question term (the verb the items share).
 LIST_DISTANCE = 3
-# Best sentences searched for a name several articles share.
+# Best sentences searched for a name several articles share, and the share of the question
+# (IDF-weighted) that their articles' text must carry.
 ACROSS_SENTENCES = 16
+ACROSS_COVERAGE = 0.5
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,10 @@ def compose(
     if form.kind == LIST and form.answer_type == "source":
         return sources(question, top, idf)
     cands = candidates(question, form, top, idf)
-    if not cands and form.kind == FACT:
+    if form.kind == FACT:
+        chosen = rank(question, cands, scorer, MIN_TOTAL)[:1] if cands else []
+        if chosen:
+            return [_draft(chosen[0])]
         return across_articles(question, form, scored, idf, passages or {})
     if not cands:
         return []
@@ -89,7 +94,7 @@ def compose(
         wide = [s for s in scored if s.score >= best - LIST_MARGIN][:LIST_SENTENCES]
         more = candidates(question, form, wide, idf) if len(wide) > len(top) else []
         return [_draft(c) for c in more_items(list_items(cands), more, check.content_terms(question))]
-    return [_draft(c) for c in rank(question, cands, scorer, MIN_TOTAL)[:1]]
+    return []
 
 
 def across_articles(
@@ -102,35 +107,62 @@ def across_articles(
     articles that do, together, name the same entity. The cited sentences, their articles'
     retrieved text and titles must hold the question's names and most of its content.
     """
-    allowed = COMPATIBLE_LABELS.get(form.answer_type, COMPATIBLE_LABELS["thing"])
     best: dict[str, list[Scored]] = {}
     for s in scored[:ACROSS_SENTENCES]:
         best.setdefault(s.evidence.source_id, []).append(s)
-    named: dict[str, dict[str, tuple[Phrase, Scored]]] = {}
-    for source_id, sentences in best.items():
-        for s in sentences[:2]:
+    found: list[tuple[str, Phrase, Scored, bool]] = []  # (name, phrase, sentence, among its article's best two)
+    for sentences in best.values():
+        for i, s in enumerate(sentences):
             for p in phrases(s.evidence.text):
-                if p.entity and p.label in allowed and not set(check.tokenize(p.text)) <= set(check.tokenize(question)):
-                    named.setdefault(check.fold(p.text), {}).setdefault(source_id, (p, s))
+                if p.entity and not set(check.tokenize(p.text)) <= set(check.tokenize(question)):
+                    found.append((check.fold(p.text), p, s, i < 2))
+    key_of = _name_keys({k for k, *_ in found})
+    named: dict[str, dict[str, tuple[Phrase, Scored]]] = {}
+    fullest: dict[str, tuple[Phrase, Scored]] = {}  # the fullest form of each name: "Sam Bankman-Fried"
+    kinds: dict[str, set[str]] = {}
+    for name, p, s, first in found:
+        key = key_of[name]
+        kinds.setdefault(key, set()).add(p.label)
+        if key not in fullest or len(p.text) > len(fullest[key][0].text):
+            fullest[key] = (p, s)
+        if first:
+            named.setdefault(key, {}).setdefault(s.evidence.source_id, (p, s))
+    # A name of the asked kind only (a person for "who"): the articles' agreement is all there is.
+    # The small tagger names one person "PERSON" here and "ORG" there, so any of its mentions will do.
     ranked = sorted(
-        ((len(by), sum(s.score for _, s in by.values()), key) for key, by in named.items() if len(by) >= 2),
+        ((len(by), sum(s.score for _, s in by.values()), k) for k, by in named.items()
+         if len(by) >= 2 and (form.answer_type == "thing" or form.answer_type in kinds[k])),
         reverse=True,
-    )
-    for _, _, key in ranked[:3]:
+    )  # fmt: skip
+    for *_, key in ranked[:3]:
         by = named[key]
         picks = sorted(by.values(), key=lambda x: -x[1].score)[:3]
+        full = fullest[key]
+        if len(full[0].text) > len(picks[0][0].text):  # state the name whole, citing where it stands so
+            picks = [full, *(x for x in picks if x[1] is not full[1])][:4]
         cited = [s.evidence for _, s in picks]
         around = " ".join([*(e.title for e in cited), *(passages.get(e.source_id, "") for e in cited)])
         text = " ".join(e.text for e in cited)
         if check.missing_names(question, f"{text} {around}", picks[0][0].text):
             continue
-        rest = [t for t in check.content_terms(question, form.focus[-1:]) if t not in check.tokenize(key)]
-        if check.coverage(rest, f"{text} {around}", idf) < YES_COVERAGE:
+        rest = [t for t in check.content_terms(question, form.focus[-1:]) if t not in check.tokenize(picks[0][0].text)]
+        if check.coverage(rest, f"{text} {around}", idf) < ACROSS_COVERAGE:
             continue
         p, s = picks[0]
         span = (s.evidence.start + p.start, s.evidence.start + p.end)
         return [Draft(p.text, tuple(cited), span)]
     return []
+
+
+def _name_keys(names: set[str]) -> dict[str, str]:
+    """Each name's key: a lone surname ("bankman-fried", "swift") joins the one fuller name it ends."""
+    out = {n: n for n in names}
+    for n in names:
+        if " " not in n:
+            fuller = [m for m in names if " " in m and m.split()[-1] == n]
+            if len(fuller) == 1:
+                out[n] = fuller[0]
+    return out
 
 
 def _draft(c: Candidate) -> Draft:
@@ -193,8 +225,7 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
             if v.ok:
                 anchored = (
                     bool(named_set)
-                    and check.distance(s.evidence.text, p.start, p.end, list(named_set), units)
-                    <= check.ANCHOR_DISTANCE
+                    and check.distance(s.evidence.text, p.start, p.end, list(named_set), units) <= check.ANCHOR_DISTANCE
                 )
                 found.setdefault(check.fold(p.text), []).append((p, s, v.context_used, anchored))
     # Where some answer stands next to the question's qualifier, answers that do not are dropped.

@@ -65,7 +65,11 @@ def content_terms(question: str, asked: Sequence[str] = ()) -> list[str]:
     name the asked thing (`asked`, e.g. "countries" in "which countries ...": a type, which the
     evidence names by example, not by that word)."""
     skip = _skipped_terms(tuple(asked))
+    question = _KIND_OF.sub(" ", question)  # "what kind of X": the evidence names the kind, not the word
     return [t for t in dict.fromkeys(tokenize(question)) if t not in skip]
+
+
+_KIND_OF = re.compile(r"\b(kind|type|sort)s? of\b", re.I)
 
 
 def coverage(terms: list[str], text: str, idf: Callable[[str], float]) -> float:

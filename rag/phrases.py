@@ -93,10 +93,20 @@ def phrases(sentence: str) -> tuple[Phrase, ...]:
             out[key] = Phrase(tok.text, *key, "number", True, _group(tok))
     for chunk in doc.noun_chunks:
         start, end = _trim(doc, chunk.start, chunk.end)
-        if end > start and not all(t.is_stop or t.is_punct for t in doc[start:end]):
+        if end > start and not all(t.is_stop or t.is_punct for t in doc[start:end]) and not _idiom(doc, start, end):
             key = (doc[start].idx, doc[end - 1].idx + len(doc[end - 1].text))
             out.setdefault(key, Phrase(sentence[key[0] : key[1]], *key, "thing", False, _group(chunk.root)))
     return tuple(sorted(out.values(), key=lambda p: (not p.entity, p.start, p.end)))
+
+
+# Adverbial phrases whose noun names nothing: "For example, ...", "in fact", "of course".
+_IDIOMS = frozenset(("for", w) for w in "example instance instances".split()) | frozenset(
+    {("in", "fact"), ("of", "course"), ("in", "addition"), ("in", "particular"), ("in", "turn")}
+)
+
+
+def _idiom(doc, start: int, end: int) -> bool:
+    return end - start == 1 and start > 0 and (doc[start - 1].lower_, doc[start].lower_) in _IDIOMS
 
 
 def _group(token) -> int:
