@@ -19,6 +19,7 @@ a phrase of the evidence, except "Yes", "No" and the names of articles.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -93,7 +94,9 @@ def compose(
     if form.kind == LIST:
         wide = [s for s in scored if s.score >= best - LIST_MARGIN][:LIST_SENTENCES]
         more = candidates(question, form, wide, idf) if len(wide) > len(top) else []
-        return [_draft(c) for c in more_items(list_items(cands), more, check.content_terms(question))]
+        names = set(check.tokenize(" ".join(re.findall(r"(?<=\s)[A-Z][\w'’.-]*", question))))
+        relation = [t for t in check.content_terms(question) if t not in names]  # "meet", not "Milei"
+        return [_draft(c) for c in more_items(list_items(cands), more, relation)]
     return []
 
 
@@ -288,12 +291,12 @@ def more_items(items: list[Candidate], more: list[Candidate], terms: list[str]) 
     its words other than a company suffix) is not repeated.
     """
     label = items[0].phrase.label
-    seen = {(c.evidence.start, c.phrase.start) for c in items}
+    seen = {(c.evidence.source_id, c.evidence.start, c.phrase.start) for c in items}
     names = [_item_words(c.phrase.text) for c in items]
     out = list(items)
-    done = {c.evidence.start for c in items}
+    done = {(c.evidence.source_id, c.evidence.start) for c in items}
     for c in more:
-        start = c.evidence.start
+        start = (c.evidence.source_id, c.evidence.start)
         if start in done or c.phrase.label != label:
             continue
         if check.distance(c.evidence.text, c.phrase.start, c.phrase.end, terms) > LIST_DISTANCE:
@@ -301,10 +304,14 @@ def more_items(items: list[Candidate], more: list[Candidate], terms: list[str]) 
         done.add(start)
         group = [c]
         if c.phrase.group >= 0:
-            group = [x for x in more if x.evidence.start == start and x.phrase.group == c.phrase.group]
+            group = [
+                x
+                for x in more
+                if (x.evidence.source_id, x.evidence.start) == start and x.phrase.group == c.phrase.group
+            ]
         for x in group:
             words = _item_words(x.phrase.text)
-            if (x.evidence.start, x.phrase.start) in seen or not words or any(words & n for n in names):
+            if (*start, x.phrase.start) in seen or not words or any(words & n for n in names):
                 continue
             out.append(x)
             names.append(words)

@@ -1,0 +1,68 @@
+"""Answers whose parts are spread over sentences and articles, on hand-made evidence.
+
+What is checked: a list gathers the items further good sentences name in the asked relation
+(not every name near the question's subject, not an item twice under another form); a name
+that several articles agree on answers a question no single sentence carries, stated in full
+and of the asked kind, and not when the articles do not carry the question.
+"""
+
+from __future__ import annotations
+
+from rag import answers
+from rag.citations import Evidence, Scored
+from rag.questions import analyse
+
+
+def _scored(text: str, score: float, source: str = "a", start: int = 0, title: str = "") -> Scored:
+    return Scored(Evidence(source, f"{source}#0", title, start, start + len(text), text, 1), score, score, 1.0)
+
+
+def _idf(term: str) -> float:
+    return 1.0
+
+
+def _compose(question: str, scored: list[Scored], passages: dict[str, str] | None = None) -> list[str]:
+    return [d.text for d in answers.compose(question, analyse(question), scored, _idf, None, passages)]
+
+
+LIST_Q = "Which companies does Milei plan to meet?"
+LIST_BEST = _scored("Milei plans to meet with representatives of Apple, OpenAI and Google, among other companies.", 1.2)
+
+
+def test_a_list_gathers_items_other_sentences_name_in_the_same_relation() -> None:
+    more = _scored("On Friday Milei will meet with Microsoft chief Satya Nadella in Seattle.", 0.8, "b")
+    assert _compose(LIST_Q, [LIST_BEST, more]) == ["Apple", "OpenAI", "Google", "Microsoft"]
+
+
+def test_a_name_near_the_subject_but_not_in_the_relation_is_no_item() -> None:
+    aside = _scored("Encouraged by Amazon, Milei says he plans to meet with investors in May.", 0.8, "c")
+    assert _compose(LIST_Q, [LIST_BEST, aside]) == ["Apple", "OpenAI", "Google"]
+
+
+def test_an_item_is_not_repeated_under_another_form() -> None:
+    again = _scored("Milei will also meet Open AI Inc. executives on Friday.", 0.8, "d")
+    assert _compose(LIST_Q, [LIST_BEST, again]) == ["Apple", "OpenAI", "Google"]
+
+
+ACROSS_Q = "Who is the founder accused by prosecutors of fraud and praised by investors as a genius?"
+ACROSS = [
+    _scored("Prosecutors say Bankman-Fried committed fraud on a vast scale.", 0.7, "x", 0),
+    _scored("Investors once praised the founder Bankman-Fried as a genius.", 0.68, "y", 0),
+    _scored("The trial of Sam Bankman-Fried began in New York on Tuesday.", 0.5, "x", 200),
+]
+
+
+def _across(question: str) -> list[str]:
+    return [d.text for d in answers.across_articles(question, analyse(question), ACROSS, _idf, {})]
+
+
+def test_a_name_several_articles_share_answers_in_full() -> None:
+    assert _across(ACROSS_Q) == ["Sam Bankman-Fried"]
+
+
+def test_the_shared_name_must_be_of_the_asked_kind() -> None:
+    assert _across("Which city was accused by prosecutors of fraud and praised by investors as a genius?") == []
+
+
+def test_the_shared_name_must_carry_the_question() -> None:
+    assert _across("Who is the chef praised by critics for a restaurant in Paris and sued by landlords?") == []
