@@ -84,13 +84,15 @@ def compose(
     if form.kind == LIST and form.answer_type == "source":
         return sources(question, top, idf)
     cands = candidates(question, form, top, idf)
-    if form.kind == FACT:
-        chosen = rank(question, cands, scorer, MIN_TOTAL)[:1] if cands else []
-        if chosen:
-            return [_draft(chosen[0])]
+    if not cands and form.kind == FACT:
+        # Only where no sentence offers a candidate: where some do but all fall below the gate,
+        # a name the articles share is no stronger (in a few articles on one topic, every
+        # article names the same people, whatever was asked).
         return across_articles(question, form, scored, idf, passages or {})
     if not cands:
         return []
+    if form.kind == FACT:
+        return [_draft(c) for c in rank(question, cands, scorer, MIN_TOTAL)[:1]]
     if form.kind == LIST:
         wide = [s for s in scored if s.score >= best - LIST_MARGIN][:LIST_SENTENCES]
         more = candidates(question, form, wide, idf) if len(wide) > len(top) else []
