@@ -38,6 +38,8 @@ PASSAGES = 6
 SHOWN_CHARS = 400
 # Tokens the model may write: a short answer with its markers.
 MAX_TOKENS = 80
+# Words of a fact or list item at most, as the extractive composer's phrases (rag/answers.py).
+MAX_PHRASE_WORDS = 6
 # An open answer's sentence must have this share of its content (IDF-weighted) in the cited sentence.
 OPEN_COVERAGE = 0.8
 MAX_OPEN = 3
@@ -152,8 +154,8 @@ def write(
 
 def _phrase(question: str, phrase: str, cited: Sequence[Evidence], idf: Callable[[str], float]) -> Draft | None:
     """The phrase as it stands in the first cited sentence that verifies it, with its source offsets."""
-    if not phrase or len(phrase) > 120:
-        return None
+    if not phrase or len(phrase.split()) > MAX_PHRASE_WORDS:
+        return None  # verify_claim passes a claim that holds the answer: a whole clause would pass
     pattern = re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in phrase.split()) + r"(?!\w)", re.I)
     for ev in cited:
         m = pattern.search(ev.text)

@@ -83,6 +83,13 @@ def test_a_phrase_the_cited_passage_does_not_hold_is_dropped() -> None:
     assert _write("Which Apple executive will Milei meet?", "Satya Nadella [2]")[0] == []
 
 
+def test_a_clause_that_holds_the_answer_is_not_a_phrase_answer() -> None:
+    # verify_claim passes a claim that holds the best phrase; a copied clause must not pass as the answer.
+    q = "When will Milei meet Mark Zuckerberg?"
+    assert [d.text for d in _write(q, "late May [1]")[0]] == ["late May"]
+    assert _write(q, "Javier Milei will meet with Meta CEO Mark Zuckerberg in late May [1]")[0] == []
+
+
 def test_a_phrase_in_the_wrong_relation_is_dropped() -> None:
     # Altman stands in the cited sentence, but as OpenAI's, not Apple's.
     assert _write("Which Apple executive will Milei meet?", "Sam Altman [2]")[0] == []
