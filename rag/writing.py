@@ -8,7 +8,8 @@ statement only when the passage it cites says it, by the question's form:
   `answers.verify_claim` on that sentence (the extractive composer, given that sentence alone,
   derives the same answer); the claim is the phrase as it stands in the source, with its offsets;
 - yes/no: the model's word is kept only if `statements.yes_no` on the cited sentences says it too;
-- open: a sentence is kept only if the cited sentence holds all its names and numbers, most of
+- open: a sentence is kept only if the cited sentence is one the extractive composer would
+  consider (within `answers.MARGIN` of the best) and holds all its names and numbers, most of
   its content and the same polarity; the claim is then the cited sentence itself.
 Returns `Draft`s, or [] when nothing the model wrote can be verified (the caller falls back).
 
@@ -23,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from . import check
-from .answers import verify_claim
+from .answers import MARGIN, verify_claim
 from .bm25 import STOP_WORDS
 from .citations import Evidence, Scored
 from .errors import WriterError
@@ -139,7 +140,8 @@ def write(
     if form.kind == YESNO:
         return _yes_no(question, statements, idf, passages or {})
     if form.kind == OPEN:
-        return _open(statements, idf)
+        near = {(x.evidence.source_id, x.evidence.start) for x in scored if x.score >= scored[0].score - MARGIN}
+        return _open([(t, [e for e in cited if (e.source_id, e.start) in near]) for t, cited in statements], idf)
     drafts: list[Draft] = []
     for text, cited in statements:
         items = _ITEMS.split(text) if form.kind == LIST else [text]

@@ -118,6 +118,10 @@ def test_an_open_answer_states_the_cited_sentence_itself() -> None:
     q = "What did the report say about Milei's plans?"
     drafts, _ = _write(q, "Milei will meet Mark Zuckerberg in San Francisco in May [1]. Milei will meet Elon Musk [2].")
     assert [d.text for d in drafts] == [MEET]  # the paraphrase becomes the source's sentence; Musk is in neither
+    # A true statement of a sentence far below the best one (off the question) is dropped.
+    far = [_scored(MEET)[0], Scored(_scored(EXECS)[0].evidence, 0.1, 0.1, 0.1)]
+    only_far = write(q, analyse(q), far, _idf, FakeWriter("Milei plans to meet Tim Cook of Apple [2]."))
+    assert only_far == []
     # Nearly every word is in the cited sentence, but a name is not: dropped.
     assert _write(q, "Milei will meet Mark Zuckerberg in late May in San Francisco with Musk [1].")[0] == []
 
