@@ -43,6 +43,13 @@ def _settings(**options: object) -> Settings:
     return Settings.from_env().replace(**options)
 
 
+def _check_writer(settings: Settings) -> None:
+    """A bad --writer / RAG_WRITER is reported before any index or model is loaded."""
+    from .writing import writer_mode
+
+    writer_mode(settings.writer, settings.model)
+
+
 def _embedder() -> TextEmbedder | None:
     """An embedder handed in by whoever runs the CLI in-process (`cli(args, obj={"embedder": e})`), else None."""
     ctx = click.get_current_context(silent=True)
@@ -65,6 +72,12 @@ store_option = click.option(
     "qdrant+path:///ABS/DIR/NAME or qdrant+memory://NAME [RAG_STORE; default: the --index folder].",
 )
 model_option = click.option("--model", "model", help="GGUF file to answer with [RAG_MODEL, the bundled model].")
+writer_option = click.option(
+    "--writer",
+    "writer",
+    help="Who writes the answer: extract (phrases of the evidence), model (the GGUF writes, every claim "
+    "checked) or auto (model when --model names another GGUF than the bundled one) [RAG_WRITER, auto].",
+)
 
 
 @click.group()
@@ -141,16 +154,23 @@ def search(query: str, k: int, index_dir: Path | None, store: str | None, as_jso
 @index_option
 @store_option
 @model_option
+@writer_option
 @click.option("-k", "k", type=click.IntRange(1, 100), help="Passages to retrieve [RAG_K].")
 @click.option("--json", "as_json", is_flag=True, help="Print the Answer as JSON.")
 @_friendly
 def ask(
-    question: str, index_dir: Path | None, store: str | None, model: str | None, k: int | None, as_json: bool
+    question: str,
+    index_dir: Path | None,
+    store: str | None,
+    model: str | None,
+    writer: str | None,
+    k: int | None,
+    as_json: bool,
 ) -> None:
     """Answer QUESTION from the indexed articles, citing quoted evidence."""
     from .pipeline import ask_stream, final_answer
 
-    settings = _settings(index_dir=index_dir, store=store, model=model, k=k)
+    settings = _settings(index_dir=index_dir, store=store, model=model, writer=writer, k=k)
     stream = ask_stream(question, settings=settings, embedder=_embedder())
     answer = final_answer(stream, None if as_json else lambda piece: click.echo(piece, nl=False))
     if as_json:
@@ -180,15 +200,18 @@ def ask(
 @index_option
 @store_option
 @model_option
+@writer_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=int, default=7860, show_default=True, help="Port to listen on.")
 @_friendly
-def ui(index_dir: Path | None, store: str | None, model: str | None, host: str, port: int) -> None:
+def ui(index_dir: Path | None, store: str | None, model: str | None, writer: str | None, host: str, port: int) -> None:
     """Start the chat in the browser (local only by default)."""
     offline_environment()  # before Gradio imports huggingface_hub, which reads it once
     from .ui import launch
 
-    launch(_settings(index_dir=index_dir, store=store, model=model), host=host, port=port)
+    settings = _settings(index_dir=index_dir, store=store, model=model, writer=writer)
+    _check_writer(settings)
+    launch(settings, host=host, port=port)
 
 
 @cli.command("eval")
@@ -213,6 +236,7 @@ def ui(index_dir: Path | None, store: str | None, model: str | None, host: str, 
     "(RAG_STORE is not used here: an evaluation would overwrite the index it names).",
 )
 @model_option
+@writer_option
 @click.option(
     "-k",
     "k",
@@ -242,6 +266,7 @@ def eval_command(
     index_dir: Path | None,
     store: str | None,
     model: str | None,
+    writer: str | None,
     k: int | None,
     limit: int | None,
     types: str,
@@ -263,9 +288,11 @@ def eval_command(
         )
     else:
         assert questions is not None  # one of the two is given, checked above
+        settings = _settings(model=model, writer=writer, k=k, store=store or "")
+        _check_writer(settings)  # before the index is built or loaded
         report = evaluation.evaluate_questions(
             questions,
-            _settings(model=model, k=k, store=store or ""),
+            settings,
             articles=articles_dir,
             work_dir=work_dir,
             index_dir=index_dir,

@@ -50,3 +50,7 @@ class ModelError(RagError):
 
 class QuestionError(RagError):
     """The question cannot be answered as given (empty, too long, ...)."""
+
+
+class WriterError(RagError):
+    """The writer setting (`--writer`, `RAG_WRITER`) names no known writer."""

@@ -15,12 +15,13 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import cast
 
-from . import citations
+from . import citations, writing
 from .answers import Draft, compose
 from .embedding import Embedder, TextEmbedder
 from .errors import QuestionError
-from .generation import Scorer, get_generator, resolve_model_path
+from .generation import Generator, Scorer, get_generator, resolve_model_path
 from .indexing import build_index as _build_index
 from .indexing import index_config
 from .questions import OPEN, YESNO, analyse
@@ -182,6 +183,7 @@ def ask_stream(
     t0 = time.perf_counter()
     s = _settings(settings, index_dir=index_dir, k=k, model=model)
     question = check_question(question, s.max_question_chars)
+    mode = writing.writer_mode(s.writer, s.model)  # a bad --writer is reported at once too
     if generator is None:
         resolve_model_path(s.model)  # a bad --model is reported at once, even when the answer abstains
     retriever = get_retriever(s, embedder)
@@ -203,7 +205,13 @@ def ask_stream(
         passages: dict[str, str] = {}
         for h in hits:
             passages[h.source_id] = f"{passages.get(h.source_id, '')} {h.title} {h.text}"
-        drafts = compose(query, form, scored, store.idf, scorer, passages)
+        if mode == "model" and hasattr(scorer, "stream"):
+            drafts = writing.write(query, form, scored, store.idf, cast(Generator, scorer), passages)
+            timings["writing"] = time.perf_counter() - tg
+        if not drafts:  # nothing the model wrote was verified: the extractive answer (figures: models.md)
+            te = time.perf_counter()
+            drafts = compose(query, form, scored, store.idf, scorer, passages)
+            timings["extract"] = time.perf_counter() - te
         timings["generation"] = time.perf_counter() - tg
     cites, claims = _citations(drafts, store)
     if not claims:

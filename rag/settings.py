@@ -89,6 +89,10 @@ class Settings:
     bm25_weight: float = 1.0
     # The GGUF model that ranks candidate answers: "" means the bundled one (rag/generation.py).
     model: str = ""
+    # Who writes the answer: "extract" (phrases and sentences of the evidence, the model only ranks them),
+    # "model" (the GGUF writes from numbered passages, each claim checked: rag/writing.py), or "auto"
+    # ("extract" with the bundled model, "model" when `model` names another GGUF).
+    writer: str = "auto"
     n_threads: int = 2
     n_ctx: int = 2048
     max_question_chars: int = 2000
