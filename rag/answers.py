@@ -6,7 +6,7 @@ Covers, by the question's form (rag/questions.py):
   likely the model finds each as the reply (`Scorer.score`); the best one that passes
   `check.supports` is the answer, a span of the source;
 - a fact no single sentence carries: a name that the best sentences of several articles
-  share (`across_articles`), each article cited;
+  share (rag/across.py), each article cited;
 - list: the best candidate and the items coordinated with it, each with its own evidence;
 - yes/no, open and "which articles ...": whole sentences, in rag/statements.py;
 - `verify_claim`: the same composer as a check of a given claim against given evidence.
@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from . import check
+from .across import across_articles
 from .citations import Evidence, Scored
 from .generation import Scorer
 from .phrases import Phrase, phrases
@@ -44,10 +45,6 @@ LIST_MARGIN = 0.6
 LIST_SENTENCES = 8
 # ... when they stand at most this many words from a question term (the verb the items share).
 LIST_DISTANCE = 3
-# Best sentences searched for a name several articles share, and the share of the question
-# (IDF-weighted) that their articles' text must carry.
-ACROSS_SENTENCES = 16
-ACROSS_COVERAGE = 0.5
 
 
 @dataclass(frozen=True)
@@ -100,74 +97,6 @@ def compose(
         relation = [t for t in check.content_terms(question) if t not in names]  # "meet", not "Milei"
         return [_draft(c) for c in more_items(list_items(cands), more, relation)]
     return []
-
-
-def across_articles(
-    question: str, form: Form, scored: Sequence[Scored], idf: Callable[[str], float], passages: Mapping[str, str]
-) -> list[Draft]:
-    """A name that the best sentences of two or more articles hold, each article cited.
-
-    For questions that describe their answer through several articles ("the person that
-    TechCrunch and The Verge both ..."): no single sentence carries the question, but the
-    articles that do, together, name the same entity. The cited sentences, their articles'
-    retrieved text and titles must hold the question's names and most of its content.
-    """
-    best: dict[str, list[Scored]] = {}
-    for s in scored[:ACROSS_SENTENCES]:
-        best.setdefault(s.evidence.source_id, []).append(s)
-    found: list[tuple[str, Phrase, Scored, bool]] = []  # (name, phrase, sentence, among its article's best two)
-    for sentences in best.values():
-        for i, s in enumerate(sentences):
-            for p in phrases(s.evidence.text):
-                if p.entity and not set(check.tokenize(p.text)) <= set(check.tokenize(question)):
-                    found.append((check.fold(p.text), p, s, i < 2))
-    key_of = _name_keys({k for k, *_ in found})
-    named: dict[str, dict[str, tuple[Phrase, Scored]]] = {}
-    fullest: dict[str, tuple[Phrase, Scored]] = {}  # the fullest form of each name: "Sam Bankman-Fried"
-    kinds: dict[str, set[str]] = {}
-    for name, p, s, first in found:
-        key = key_of[name]
-        kinds.setdefault(key, set()).add(p.label)
-        if key not in fullest or len(p.text) > len(fullest[key][0].text):
-            fullest[key] = (p, s)
-        if first:
-            named.setdefault(key, {}).setdefault(s.evidence.source_id, (p, s))
-    # A name of the asked kind only (a person for "who"): the articles' agreement is all there is.
-    # The small tagger names one person "PERSON" here and "ORG" there, so any of its mentions will do.
-    ranked = sorted(
-        ((len(by), sum(s.score for _, s in by.values()), k) for k, by in named.items()
-         if len(by) >= 2 and (form.answer_type == "thing" or form.answer_type in kinds[k])),
-        reverse=True,
-    )  # fmt: skip
-    for *_, key in ranked[:3]:
-        by = named[key]
-        picks = sorted(by.values(), key=lambda x: -x[1].score)[:3]
-        full = fullest[key]
-        if len(full[0].text) > len(picks[0][0].text):  # state the name whole, citing where it stands so
-            picks = [full, *(x for x in picks if x[1] is not full[1])][:4]
-        cited = [s.evidence for _, s in picks]
-        around = " ".join([*(e.title for e in cited), *(passages.get(e.source_id, "") for e in cited)])
-        text = " ".join(e.text for e in cited)
-        if check.missing_names(question, f"{text} {around}", picks[0][0].text):
-            continue
-        rest = [t for t in check.content_terms(question, form.focus[-1:]) if t not in check.tokenize(picks[0][0].text)]
-        if check.coverage(rest, f"{text} {around}", idf) < ACROSS_COVERAGE:
-            continue
-        p, s = picks[0]
-        span = (s.evidence.start + p.start, s.evidence.start + p.end)
-        return [Draft(p.text, tuple(cited), span)]
-    return []
-
-
-def _name_keys(names: set[str]) -> dict[str, str]:
-    """Each name's key: a lone surname ("bankman-fried", "swift") joins the one fuller name it ends."""
-    out = {n: n for n in names}
-    for n in names:
-        if " " not in n:
-            fuller = [m for m in names if " " in m and m.split()[-1] == n]
-            if len(fuller) == 1:
-                out[n] = fuller[0]
-    return out
 
 
 def _draft(c: Candidate) -> Draft:

@@ -8,7 +8,7 @@ and of the asked kind, and not when the articles do not carry the question.
 
 from __future__ import annotations
 
-from rag import answers
+from rag import across, answers
 from rag.citations import Evidence, Scored
 from rag.questions import analyse
 
@@ -53,7 +53,7 @@ ACROSS = [
 
 
 def _across(question: str) -> list[str]:
-    return [d.text for d in answers.across_articles(question, analyse(question), ACROSS, _idf, {})]
+    return [d.text for d in across.across_articles(question, analyse(question), ACROSS, _idf, {})]
 
 
 def test_a_name_several_articles_share_answers_in_full() -> None:
