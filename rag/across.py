@@ -25,6 +25,11 @@ from .statements import Draft
 # answered none of its inference questions, 0.5 a fifth of them; docs/answers.md).
 ACROSS_SENTENCES = 16
 ACROSS_COVERAGE = 0.5
+# Only a question that describes its answer at length (this many content terms or more: several
+# clauses, several reports) is read this way; a short question no sentence carries is not
+# answered by a name its articles share (in articles on one topic they all share the same few).
+# SQuAD dev questions have at most 10 such terms, multihop ones 10 to 35.
+ACROSS_MIN_TERMS = 12
 
 
 def across_articles(
@@ -37,6 +42,8 @@ def across_articles(
     articles that do, together, name the same entity. The cited sentences, their articles'
     retrieved text and titles must hold the question's names and most of its content.
     """
+    if len(check.content_terms(question)) < ACROSS_MIN_TERMS:
+        return []
     best: dict[str, list[Scored]] = {}
     for s in scored[:ACROSS_SENTENCES]:
         best.setdefault(s.evidence.source_id, []).append(s)

@@ -44,10 +44,13 @@ def test_an_item_is_not_repeated_under_another_form() -> None:
     assert _compose(LIST_Q, [LIST_BEST, again]) == ["Apple", "OpenAI", "Google"]
 
 
-ACROSS_Q = "Who is the founder accused by prosecutors of fraud and praised by investors as a genius?"
+ACROSS_Q = (
+    "Who is the founder that prosecutors say committed fraud on a vast scale, and whom investors once praised"
+    " as a genius of the crypto industry?"
+)
 ACROSS = [
     _scored("Prosecutors say Bankman-Fried committed fraud on a vast scale.", 0.7, "x", 0),
-    _scored("Investors once praised the founder Bankman-Fried as a genius.", 0.68, "y", 0),
+    _scored("Investors once praised the founder Bankman-Fried as a genius of the crypto industry.", 0.68, "y", 0),
     _scored("The trial of Sam Bankman-Fried began in New York on Tuesday.", 0.5, "x", 200),
 ]
 
@@ -61,8 +64,17 @@ def test_a_name_several_articles_share_answers_in_full() -> None:
 
 
 def test_the_shared_name_must_be_of_the_asked_kind() -> None:
-    assert _across("Which city was accused by prosecutors of fraud and praised by investors as a genius?") == []
+    assert _across(ACROSS_Q.replace("Who is the founder", "Which city is the place")) == []
 
 
 def test_the_shared_name_must_carry_the_question() -> None:
-    assert _across("Who is the chef praised by critics for a restaurant in Paris and sued by landlords?") == []
+    assert (
+        _across(
+            "Who is the chef that food critics praised for a small seafood restaurant in Paris and that landlords sued for unpaid rent?"
+        )
+        == []
+    )
+
+
+def test_a_short_question_is_not_answered_by_a_shared_name() -> None:
+    assert _across("Who committed fraud?") == []
