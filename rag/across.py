@@ -47,11 +47,12 @@ def across_articles(
     best: dict[str, list[Scored]] = {}
     for s in scored[:ACROSS_SENTENCES]:
         best.setdefault(s.evidence.source_id, []).append(s)
+    asked = set(check.tokenize(question))
     found: list[tuple[str, Phrase, Scored, bool]] = []  # (name, phrase, sentence, among its article's best two)
     for sentences in best.values():
         for i, s in enumerate(sentences):
             for p in phrases(s.evidence.text):
-                if p.entity and not set(check.tokenize(p.text)) <= set(check.tokenize(question)):
+                if p.entity and not set(check.tokenize(p.text)) <= asked:
                     found.append((check.fold(p.text), p, s, i < 2))
     key_of = _name_keys({k for k, *_ in found})
     named: dict[str, dict[str, tuple[Phrase, Scored]]] = {}

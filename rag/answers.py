@@ -19,7 +19,6 @@ a phrase of the evidence, except "Yes", "No" and the names of articles.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -93,7 +92,7 @@ def compose(
     if form.kind == LIST:
         wide = [s for s in scored if s.score >= best - LIST_MARGIN][:LIST_SENTENCES]
         more = candidates(question, form, wide, idf) if len(wide) > len(top) else []
-        names = set(check.tokenize(" ".join(re.findall(r"(?<=\s)[A-Z][\w'’.-]*", question))))
+        names = set(check.tokenize(" ".join(check.question_names(question))))
         relation = [t for t in check.content_terms(question) if t not in names]  # "meet", not "Milei"
         return [_draft(c) for c in more_items(list_items(cands), more, relation)]
     return []
@@ -171,11 +170,11 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
     for places in found.values():
         p, s, used, _ = places[0]
         articles = {x.evidence.source_id for _, x, _, _ in places}
+        if (s.evidence.start, p.start, p.end) in wordy:
+            continue
         d = check.distance(s.evidence.text, p.start, p.end, near_terms)
         if d >= 10**6:
             d = check.distance(s.evidence.text, p.start, p.end, terms)
-        if (s.evidence.start, p.start, p.end) in wordy:
-            continue
         if form.answer_type == "thing":
             exact = 0.5 * ((s.evidence.start, p.start, p.end) in structural) + 0.25 * p.entity
             exact += 0.5 * _object_of(form.last_preposition, s.evidence.text, p)
@@ -222,7 +221,6 @@ def more_items(items: list[Candidate], more: list[Candidate], terms: list[str]) 
     its words other than a company suffix) is not repeated.
     """
     label = items[0].phrase.label
-    seen = {(c.evidence.source_id, c.evidence.start, c.phrase.start) for c in items}
     names = [_item_words(c.phrase.text) for c in items]
     out = list(items)
     done = {(c.evidence.source_id, c.evidence.start) for c in items}
@@ -242,7 +240,7 @@ def more_items(items: list[Candidate], more: list[Candidate], terms: list[str]) 
             ]
         for x in group:
             words = _item_words(x.phrase.text)
-            if (*start, x.phrase.start) in seen or not words or any(words & n for n in names):
+            if not words or any(words & n for n in names):
                 continue
             out.append(x)
             names.append(words)

@@ -83,6 +83,11 @@ def coverage(terms: list[str], text: str, idf: Callable[[str], float]) -> float:
     return got / total if total else 1.0
 
 
+def question_names(question: str) -> list[str]:
+    """The capitalised words of a question that are names (not its first word or a sentence's)."""
+    return _NAME.findall(question)
+
+
 def missing_names(question: str, evidence: str, answer: str = "") -> list[str]:
     """Numbers and capitalised names of the question that the evidence does not hold."""
     ev = fold(evidence)
@@ -91,7 +96,7 @@ def missing_names(question: str, evidence: str, answer: str = "") -> list[str]:
     for num in _NUMBER.findall(question):
         if num not in evidence:
             missing.append(num)
-    for name in _NAME.findall(question):
+    for name in question_names(question):
         w = fold(name).strip("’'")
         w = re.sub(r"[’']s$", "", w)
         if w in ev_words or w in ev or fold(w) in fold(answer):

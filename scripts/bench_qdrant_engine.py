@@ -67,6 +67,23 @@ class EdgeStore:
         return getattr(self.store, name)
 
 
+def edge_points(points: list) -> list:
+    """Qdrant chunk points (scrolled with their vectors) as EdgeShard points: same ids, dense and sparse vectors."""
+    import qdrant_edge as q
+
+    return [
+        q.Point(
+            int(p.id),
+            {
+                DENSE: list(p.vector[DENSE]),
+                SPARSE: q.SparseVector(list(p.vector[SPARSE].indices), list(p.vector[SPARSE].values)),
+            },
+            {},
+        )
+        for p in points
+    ]
+
+
 def edge_shard(store, folder: Path):
     """An EdgeShard with every chunk point of the store's collection (same ids, vectors and sparse vectors)."""
     import qdrant_edge as q
@@ -85,21 +102,7 @@ def edge_shard(store, folder: Path):
             "scroll", store.name, scroll_filter=models.Filter(must=[match("kind", "chunk")]),
             limit=1024, offset=offset, with_vectors=True,
         )  # fmt: skip
-        shard.update(
-            q.UpdateOperation.upsert_points(
-                [
-                    q.Point(
-                        int(p.id),
-                        {
-                            DENSE: list(p.vector[DENSE]),
-                            SPARSE: q.SparseVector(list(p.vector[SPARSE].indices), list(p.vector[SPARSE].values)),
-                        },
-                        {},
-                    )
-                    for p in points
-                ]  # fmt: skip
-            )
-        )
+        shard.update(q.UpdateOperation.upsert_points(edge_points(points)))
         if offset is None:
             break
     shard.optimize()

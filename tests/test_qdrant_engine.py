@@ -22,6 +22,7 @@ from rag.pipeline import get_retriever
 from rag.store import store_location
 from rag.store.qdrant import DENSE, SPARSE
 from rag.store.sparse import query_vector
+from scripts.bench_qdrant_engine import edge_points
 
 from .conftest import SEEDS
 
@@ -57,21 +58,7 @@ def edge_shard(path, points):
         sparse_vectors={SPARSE: q.EdgeSparseVectorParams(modifier=q.Modifier.Idf)},
     )
     shard = q.EdgeShard.create(str(path), config)
-    shard.update(
-        q.UpdateOperation.upsert_points(
-            [
-                q.Point(
-                    int(p.id),
-                    {
-                        DENSE: list(p.vector[DENSE]),
-                        SPARSE: q.SparseVector(list(p.vector[SPARSE].indices), list(p.vector[SPARSE].values)),
-                    },
-                    {},
-                )
-                for p in points
-            ]
-        )
-    )
+    shard.update(q.UpdateOperation.upsert_points(edge_points(points)))
     return shard
 
 
