@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from . import check
 from .across import across_articles
+from .chunking import sentences
 from .citations import Evidence, Scored
 from .generation import Scorer
 from .phrases import Phrase, phrases
@@ -38,6 +39,8 @@ MAX_SCORED = 8
 # model likelihood, see `_total`); below it the answer abstains. Chosen on SQuAD 2.0 dev
 # (docs/answers.md): it turns most wrong answers into abstentions at a smaller cost in right ones.
 MIN_TOTAL = 1.0
+# Prepositions that introduce where something is or happens.
+_LOCATIVE = ("in", "at", "near", "from", "to", "into", "inside", "outside", "across", "throughout", "within")
 # A list's further items may come from sentences within this score of the best...
 LIST_MARGIN = 0.6
 # ... among this many best sentences ...
@@ -185,12 +188,25 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
         out.append(Candidate(p, s.evidence, 1.0 / (1.0 + d), len(articles), rank_score, used))
     # Spans inside a longer kept span of the same evidence ("Cook" in "Tim Cook") go.
     out = [c for c in out if not any(_inside(c, o) for o in out if o is not c)]
+    if form.answer_type == "place":
+        # Where it happens: "met [in Buenos Aires]", not "[Silicon Valley] investor", in one
+        # sentence; places coordinated with one that is ("in [France], Germany and Italy") too.
+        located = [c for c in out if any(_object_of(w, c.evidence.text, c.phrase) for w in _LOCATIVE)]
+        sentences_with = {_where(c) for c in located}
+        groups = {(*_where(c), c.phrase.group) for c in located if c.phrase.group >= 0}
+        out = [
+            c for c in out if _where(c) not in sentences_with or c in located or (*_where(c), c.phrase.group) in groups
+        ]
     out.sort(key=lambda c: (-_total(c), c.evidence.source_id, c.evidence.start, c.phrase.start))
     return out
 
 
 def _total(c: Candidate, lm: float = 0.0) -> float:
     return c.rank + c.near + 0.2 * (c.support - 1) + 0.5 * lm
+
+
+def _where(c: Candidate) -> tuple[str, int]:
+    return c.evidence.source_id, c.evidence.start
 
 
 def _object_of(preposition: str, sentence: str, p: Phrase) -> bool:
@@ -307,13 +323,15 @@ def verify_claim(
     the sentence but in another relation (Altman for the Apple executive) fails here.
     """
     form = analyse(question)
-    ev = Evidence("claim", "claim", "", 0, len(evidence), evidence, 1)
-    top = [Scored(ev, 1.0, 1.0, 1.0)]
+    top = _claim_sentences(question, evidence, idf)
     if form.kind == YESNO or check.fold(answer).strip(" .") in ("yes", "no"):
         drafts = yes_no(question, top, idf)
         return bool(drafts) and check.fold(drafts[0].text) == check.fold(answer).strip(" .")
-    if form.kind == OPEN:
-        return check.answer_in_evidence(answer, evidence)
+    if form.kind == OPEN:  # one sentence must hold the claim, and itself name what is asked about
+        return any(
+            check.answer_in_evidence(answer, s.evidence.text) and not check.missing_names(question, s.evidence.text)
+            for s in top
+        )
     cands = candidates(question, form, top, idf)
     if not cands:
         return False
@@ -323,3 +341,18 @@ def verify_claim(
         return bool(claimed) and claimed <= chosen
     best = set(check.tokenize(rank(question, cands, scorer)[0].phrase.text))
     return bool(claimed & best) and (claimed <= best or best <= claimed)
+
+
+def _claim_sentences(question: str, evidence: str, idf: Callable[[str], float]) -> list[Scored]:
+    """The evidence's sentences that cover the question nearly as well as the best one, best
+    first, each with those before it as context: what `compose` would search."""
+    terms = check.content_terms(question)
+    out: list[Scored] = []
+    for span in sentences(evidence):
+        a, b = span.start, span.end
+        before = tuple(x.evidence for x in out[-2:])
+        ev = Evidence("claim", "claim", "", a, b, evidence[a:b], 1, before)
+        score = check.coverage(terms, ev.text, idf)
+        out.append(Scored(ev, score, score, score))
+    out.sort(key=lambda s: -s.score)
+    return [s for s in out if s.score >= out[0].score - MARGIN]

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .bm25 import STOP_WORDS, tokenize
-from .phrases import negations
+from .polarity import negations
 
 _WORDS = re.compile(r"\w+")
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
@@ -156,8 +156,9 @@ def _analysed_words(text: str) -> tuple[tuple[int, int, str], ...]:
 
 
 def polarity_flipped(question: str, evidence: str) -> bool:
-    """True when exactly one of the two is negated (odd difference in negations)."""
-    return (negations(question) - negations(evidence)) % 2 == 1
+    """True when exactly one of the two is negated (odd difference in negations); only the
+    evidence's negations that bear on the question's words count."""
+    return (negations(question) - negations(evidence, frozenset(tokenize(question)))) % 2 == 1
 
 
 def supports(
@@ -192,7 +193,10 @@ def supports(
         return Verdict(False, "the answer only repeats the question")
     rest = [t for t in terms if t not in answer_terms]
     used, reason = 0, ""
+    alone = not missing_names(question, evidence, answer)
     for used in range(len(context) + 1):
+        if used and alone:
+            break  # a sentence that names what the question is about must carry it by itself
         text = " ".join([*context[len(context) - used :], evidence])
         missing = missing_names(question, text, answer)
         cov = coverage(rest, text, idf)

