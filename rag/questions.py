@@ -120,9 +120,9 @@ def _plural(word: str) -> bool:
 def _focus_parsed(question: str) -> tuple[str, ...] | None:
     """The noun phrase an interrogative determiner opens, from the English parser (rag/phrases.py):
     "Which tech companies' representatives" -> ("tech", "companies'", "representatives")."""
-    from .phrases import _parse
+    from .phrases import parse
 
-    doc = _parse(question)
+    doc = parse(question)
     chunks = list(doc.noun_chunks)
     for i, chunk in enumerate(chunks):
         wh = [t for t in chunk if t.lower_ in ("which", "what") and t.dep_ == "det"]
@@ -134,6 +134,15 @@ def _focus_parsed(question: str) -> tuple[str, ...] | None:
             out = [t.lower_ for t in chunks[i + 1] if t.lower_ not in ("the", "a", "an")]
         return tuple(out)
     return None
+
+
+def _before_verb(focus: tuple[str, ...], question: str) -> tuple[str, ...]:
+    """The focus words before the first one the English parser tags as a verb."""
+    from .phrases import parse
+
+    verbs = {t.lower_ for t in parse(question) if t.pos_ in ("VERB", "AUX")}
+    cut = [i for i, w in enumerate(focus) if w in verbs]
+    return focus[: cut[0]] if cut else focus
 
 
 def _focus(ws: list[str], start: int) -> tuple[str, ...]:
@@ -265,7 +274,9 @@ def _analyse(question: str) -> Form:
         return Form(FACT, "person")
     if first in ("which", "what"):
         parsed = _focus_parsed(q)
-        focus = parsed if parsed is not None else _focus(ws, 1)
+        # Without a "which/what <noun>" in the parse, the words after "what" count up to the
+        # first verb: "What [Frank] led ...", "What drained ..." (nothing: the subject is asked).
+        focus = parsed if parsed is not None else _before_verb(_focus(ws, 1), q)
         if first == "what" and (not focus or focus[0] in _VERBISH):
             # "What did X say?", "What happened?", "What are the ...?"
             rest = ws[1:]
@@ -283,7 +294,9 @@ def _analyse(question: str) -> Form:
                 return Form(OPEN)
             if len(rest) > 1 and rest[0] in ("are", "were"):
                 focus = _focus(rest, 1)
-                if focus and _plural(focus[-1]):
+                # "What are the tributaries?" lists; "What were Isaac's chains made of?" asks
+                # for the object of the preposition it ends on.
+                if focus and _plural(focus[-1]) and ws[-1] not in _PREPOSITIONS:
                     return Form(LIST, _type_of(focus), focus)
             return Form(FACT, "thing", focus)
         answer_type = _type_of(focus)

@@ -35,6 +35,11 @@ from rag.questions import analyse
         ("What was the population of the town that the survey described?", "fact", "number"),
         ("What is the largest city the river runs through?", "fact", "place"),
         ("What was the source of the flood?", "fact", "thing"),
+        # "What <verb>" asks for the subject, one thing: the plural noun after the verb is no list.
+        ("What flooded the lower fields of the valley?", "fact", "thing"),
+        ("What Dutch trader founded two warehouses?", "fact", "thing"),
+        ("What are the largest towns of the coast?", "list", "place"),
+        ("What were the abbey's walls made out of?", "fact", "thing"),
     ],
 )
 def test_the_form_follows_the_grammar_of_the_question(question, kind, answer_type) -> None:

@@ -6,7 +6,9 @@ consideration confirms nothing; a yes/no whose sentences disagree in polarity is
 sentence that names what the question is about must carry the question by itself (the sentence
 before it is no help); a place asked with "where" is the one the event happens in, not one that
 describes a person; and a claim over two sentences is checked against the one that carries the
-question.
+question; and the words before the asked noun ("Starlink satellite service") answer only if
+they name something ("many fine castles" does not); and an answer must stand in the role the
+question asks for (who acts, or who is acted on).
 """
 
 from __future__ import annotations
@@ -100,3 +102,20 @@ def test_a_claim_over_two_sentences_rests_on_the_one_that_carries_the_question()
     )
     assert verify_claim(q, "May 4, 2021", e, _idf)
     assert not verify_claim(q, "June 1, 2021", e, _idf)
+
+
+def test_the_words_before_the_asked_noun_answer_only_if_they_name_something() -> None:
+    q = "What castles did the monks build along the coast?"
+    assert not verify_claim(q, "many fine", "The monks built many fine castles along the coast.", _idf)
+    assert verify_claim(q, "Ross", "The monks built Ross castle along the coast.", _idf)
+
+
+def test_the_answer_stands_in_the_role_the_question_asks_for() -> None:
+    e = "In 1402 the merchant Aldo Ferri sold the salt rights to the abbot Hugo of Lyon."
+    assert verify_claim("Who sold the salt rights?", "Aldo Ferri", e, _idf)
+    assert not verify_claim("Who sold the salt rights?", "Hugo of Lyon", e, _idf)
+    assert verify_claim("Who did Aldo Ferri sell the salt rights to?", "Hugo of Lyon", e, _idf)
+    assert not verify_claim("Who did Hugo of Lyon sell the salt rights to?", "Aldo Ferri", e, _idf)
+    passive = "The salt rights were sold by Aldo Ferri to the abbot Hugo of Lyon in 1402."
+    assert verify_claim("Who sold the salt rights?", "Aldo Ferri", passive, _idf)
+    assert not verify_claim("Who sold the salt rights?", "Hugo of Lyon", passive, _idf)

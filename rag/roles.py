@@ -1,0 +1,88 @@
+"""Whether an answer stands in the role the question asks for: the one who acts, or the one acted on.
+
+Covers `role_reversed`: "Who sold the rights?" asks for the subject of "sell"; in "Guzmán sold the
+rights to Bethencourt" Bethencourt is not it, though every word fits. The question's
+interrogative word gives the asked role (subject of its verb, or object: "Who did Edgar marry?",
+"What does the Lek change its name to?"); the evidence's verbs of the same stem give each
+phrase's role, from the parse of spaCy's small English pipeline (rag/phrases.py). A passive
+agent ("by X") is a subject, a passive subject an object; a verb that completes another ("agreed
+to swear") takes that one's subject.
+
+Does not judge an answer whose role it cannot read (the verb is not in the evidence, the parse
+gives the phrase no role): only a phrase that stands in the opposite role, and in no place in
+the asked one, is reversed. Does not look at anything but who-acts-on-whom.
+"""
+
+from __future__ import annotations
+
+from .bm25 import tokenize
+from .phrases import parse
+
+_SUBJECT = frozenset(("nsubj", "csubj", "agent"))
+_OBJECT = frozenset(("dobj", "dative", "nsubjpass", "attr", "oprd", "prep"))
+_WH = frozenset(("who", "whom", "what", "which"))
+
+
+def _stem(token) -> str:
+    """The stem of the word's lemma ("sold" -> "sell") as the keyword index makes it; a modal
+    ("will", "may") as written."""
+    word = (token.lemma_ or token.text).lower()
+    stems = tokenize(word)
+    return stems[0] if stems else word
+
+
+def asked_role(question: str) -> tuple[str, str] | None:
+    """("subject" or "object", the verb's stem) that the question's interrogative word fills."""
+    doc = parse(question)
+    wh = [t for t in doc if t.lower_ in _WH and t.dep_ != "det"]
+    if not wh:
+        return None
+    w = wh[0]
+    verb = w.head.head if w.dep_ == "pobj" else w.head
+    if verb.pos_ != "VERB":
+        return None
+    # "Who did Hugo sell it to?": the small parser may call both "Who" and "Hugo" subjects.
+    other_subject = any(c.dep_ == "nsubj" and c.i != w.i for c in verb.children)
+    if (w.dep_ == "nsubj" and not other_subject) or (w.dep_ == "pobj" and w.head.dep_ == "agent"):
+        return "subject", _stem(verb)
+    if w.dep_ == "nsubj":
+        return "object", _stem(verb)
+    if w.dep_ in ("dobj", "nsubjpass", "dative", "pobj"):
+        return "object", _stem(verb)
+    return None
+
+
+def _roles(verb) -> tuple[set[int], set[int]]:
+    """Token indexes standing as the verb's subject, and as its objects (prepositional ones too)."""
+    subject: set[int] = set()
+    objects: set[int] = set()
+    for c in verb.children:
+        if c.dep_ in _SUBJECT:
+            subject |= {t.i for t in c.subtree}
+        elif c.dep_ in _OBJECT:
+            objects |= {t.i for t in c.subtree}
+    if not subject and verb.dep_ == "xcomp":  # "Rollo agreed to [swear]": Rollo swears
+        subject = {t.i for c in verb.head.children if c.dep_ in _SUBJECT for t in c.subtree}
+    if not subject and verb.dep_ == "relcl":  # "the man who [sold] it"
+        subject = {verb.head.i}
+    return subject, objects
+
+
+def role_reversed(question: str, evidence: str, start: int, end: int) -> bool:
+    """Whether evidence[start:end] stands only in the role opposite to the one the question asks."""
+    asked = asked_role(question)
+    if asked is None:
+        return False
+    role, stem = asked
+    doc = parse(evidence)
+    span = {t.i for t in doc if start <= t.idx < end}
+    verbs = [t for t in doc if t.pos_ == "VERB" and _stem(t) == stem]
+    if not span or not verbs:
+        return False
+    for verb in verbs:
+        subject, objects = _roles(verb)
+        as_subject, as_object = bool(span & subject), bool(span & objects)
+        wrong, right = (as_object, as_subject) if role == "subject" else (as_subject, as_object)
+        if right or not wrong:
+            return False
+    return True
