@@ -29,6 +29,7 @@ from .citations import Evidence, Scored
 from .generation import Scorer
 from .phrases import Phrase, parse, phrases
 from .questions import COMPATIBLE_LABELS, FACT, LIST, OPEN, YESNO, Form, analyse, names_only
+from .roles import tree_distance
 from .statements import Draft, open_answer, sources, yes_no
 
 # Sentences within this score of the best are searched for answers.
@@ -203,7 +204,17 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
         out = [
             c for c in out if _where(c) not in sentences_with or c in located or (*_where(c), c.phrase.group) in groups
         ]
-    out.sort(key=lambda c: (-_total(c), c.evidence.source_id, c.evidence.start, c.phrase.start))
+    # Equal scores: the phrase that hangs closest, in the parse, to the question's names first.
+    name_terms = set(check.tokenize(" ".join(check.question_names(question))))
+    out.sort(
+        key=lambda c: (
+            -_total(c),
+            tree_distance(c.evidence.text, c.phrase.start, c.phrase.end, name_terms),
+            c.evidence.source_id,
+            c.evidence.start,
+            c.phrase.start,
+        )
+    )
     return out
 
 

@@ -8,6 +8,11 @@ phrase's role, from the parse of spaCy's small English pipeline (rag/phrases.py)
 agent ("by X") is a subject, a passive subject an object; a verb that completes another ("agreed
 to swear") takes that one's subject.
 
+Also `tree_distance`: how many dependency links separate a phrase from some words (the
+question's names), which tells apart two phrases that stand equally near in words
+("the Très ancien coutumier, authored between 1200 and 1245; and the Grand coutumier, authored
+between 1235 and 1245": the second date hangs from the Grand coutumier).
+
 Does not judge an answer whose role it cannot read (the verb is not in the evidence, the parse
 gives the phrase no role): only a phrase that stands in the opposite role, and in no place in
 the asked one, is reversed. Does not look at anything but who-acts-on-whom.
@@ -86,3 +91,22 @@ def role_reversed(question: str, evidence: str, start: int, end: int) -> bool:
         if right or not wrong:
             return False
     return True
+
+
+def tree_distance(sentence: str, start: int, end: int, terms: set[str]) -> int:
+    """Dependency links between the phrase sentence[start:end] and each of `terms` (stems),
+    summed over the terms the rest of the sentence holds, each counted at its nearest word."""
+    doc = parse(sentence)
+    inside = [t for t in doc if start <= t.idx < end]
+    if not inside:
+        return 10**6
+    root = next((t for t in inside if not (start <= t.head.idx < end) or t.head is t), inside[0])
+    up = {t.i: n for n, t in enumerate([root, *root.ancestors])}
+    nearest: dict[str, int] = {}
+    for t in doc:
+        if start <= t.idx < end:
+            continue
+        for term in terms & {_stem(t), *tokenize(t.lower_)}:
+            links = next((n + up[a.i] for n, a in enumerate([t, *t.ancestors]) if a.i in up), 10**6)
+            nearest[term] = min(nearest.get(term, 10**6), links)
+    return sum(nearest.values())

@@ -119,3 +119,13 @@ def test_the_answer_stands_in_the_role_the_question_asks_for() -> None:
     passive = "The salt rights were sold by Aldo Ferri to the abbot Hugo of Lyon in 1402."
     assert verify_claim("Who sold the salt rights?", "Aldo Ferri", passive, _idf)
     assert not verify_claim("Who sold the salt rights?", "Hugo of Lyon", passive, _idf)
+
+
+def test_of_two_equally_near_answers_the_one_that_hangs_from_the_asked_name_wins() -> None:
+    q = "When was the Red Chronicle of Tours written?"
+    e = (
+        "The abbey kept two chronicles: the Blue Chronicle of Angers, written between 1102 and 1140; "
+        "and the Red Chronicle of Tours, written between 1150 and 1190."
+    )
+    assert verify_claim(q, "between 1150 and 1190", e, _idf)
+    assert not verify_claim(q, "between 1102 and 1140", e, _idf)
