@@ -27,7 +27,7 @@ from .across import across_articles
 from .chunking import sentences
 from .citations import Evidence, Scored
 from .generation import Scorer
-from .phrases import Phrase, parse, phrases
+from .phrases import Phrase, measured, parse, phrases
 from .questions import COMPATIBLE_LABELS, FACT, LIST, OPEN, YESNO, Form, analyse, names_only
 from .roles import tree_distance
 from .statements import Draft, open_answer, sources, yes_no
@@ -117,6 +117,12 @@ def _focus_compound(p: Phrase, form: Form) -> Phrase | None:
     head = check.fold(form.focus[-1]).rstrip("s")
     focus = {check.fold(f) for f in form.focus}
     words = p.text.split()
+    heads = [i for i, w in enumerate(words) if check.fold(w).rstrip("s,") == head]
+    tail = words[heads[-1] + 1 :] if heads else []
+    if tail and all(w[:1].isupper() for w in tail) and not form.kind_of:
+        # The name after the asked noun: "the famous rock [Lorelei]" (asked: "what rock").
+        text = " ".join(tail)
+        return Phrase(text, p.end - len(text), p.end, "thing", True, p.group)
     for i in range(1, len(words)):
         if check.fold(words[i]).rstrip("s,") == head or check.fold(words[i]) in focus:
             lead = " ".join(words[:i]).strip(" ,")
@@ -126,6 +132,20 @@ def _focus_compound(p: Phrase, form: Form) -> Phrase | None:
                 return Phrase(lead, p.start, p.start + len(lead), "thing", True, p.group)
             break
     return None
+
+
+def _name_runs(question: str) -> list[set[str]]:
+    """The question's names of two words or more, as sets of keyword stems ("King Charles III")."""
+    names = set(check.question_names(question))
+    runs: list[list[str]] = [[]]
+    for word in question.replace("?", " ").split():
+        if word.strip(",.;:") in names:
+            runs[-1].append(word.strip(",.;:"))
+        elif runs[-1]:
+            runs.append([])
+    return [
+        set(check.tokenize(" ".join(w.removesuffix("'s").removesuffix("’s") for w in r))) for r in runs if len(r) > 1
+    ]
 
 
 def _names(sentence: str, start: int, end: int) -> bool:
@@ -141,6 +161,7 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
     q_terms = set(terms)
     anchor_set = set(check.tokenize(" ".join(form.anchors)))
     named_set = set(check.tokenize(" ".join(qual)))
+    runs = _name_runs(question)
     # Per answer text: (phrase, sentence, context sentences needed, stands next to the qualifier).
     found: dict[str, list[tuple[Phrase, Scored, int, bool]]] = {}
     structural: set[tuple[int, int, int]] = set()  # "Y" of "Y <asked noun>": named by its structure
@@ -153,7 +174,7 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
         compounds = [c for _, c in pairs if _names(s.evidence.text, c.start, c.end)]
         structural.update((s.evidence.start, c.start, c.end) for c in compounds)
         # "Starlink satellite internet service" holds the asked noun: its lead "Starlink" answers.
-        wordy.update((s.evidence.start, p.start, p.end) for p, c in pairs if c.end < p.end)
+        wordy.update((s.evidence.start, p.start, p.end) for p, c in pairs if (c.start, c.end) != (p.start, p.end))
         units = [(p.start, p.end) for p in pool if p.entity]
         for p in pool + compounds:
             if p.label not in allowed:
@@ -162,6 +183,8 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
                 continue  # the qualifier is not the answer: "Meta" qualifies the executive asked for
             if form.answer_type == "thing" and not p.entity and len(p.text.split()) > 6:
                 continue
+            if any(run <= set(check.tokenize(p.text)) for run in runs):
+                continue  # holds a whole name the question gives: "King Charles III [of West Francia]"
             v = check.supports(
                 question, p.text, s.evidence.text, idf, (p.start, p.end), context, qual, units, form.focus[-1:]
             )
@@ -171,6 +194,10 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
                     and check.distance(s.evidence.text, p.start, p.end, list(named_set), units) <= check.ANCHOR_DISTANCE
                 )
                 found.setdefault(check.fold(p.text), []).append((p, s, v.context_used, anchored))
+    # "How many ice ages": where some number counts them, numbers that do not are dropped.
+    counting = {k for k, v in found.items() if any(_counts(form.counted, s.evidence.text, p) for p, s, *_ in v)}
+    if counting:
+        found = {k: v for k, v in found.items() if k in counting}
     # Where some answer stands next to the question's qualifier, answers that do not are dropped.
     if any(a for places in found.values() for *_, a in places):
         found = {k: [x for x in v if x[3]] for k, v in found.items()}
@@ -182,6 +209,8 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
         articles = {x.evidence.source_id for _, x, _, _ in places}
         if (s.evidence.start, p.start, p.end) in wordy:
             continue
+        if form.kind_of and (s.evidence.start, p.start, p.end) not in structural:
+            continue  # "what kind of arches": only a phrase that says the kind with the arches answers
         d = check.distance(s.evidence.text, p.start, p.end, near_terms)
         if d >= 10**6:
             d = check.distance(s.evidence.text, p.start, p.end, terms)
@@ -189,7 +218,7 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
             exact = 0.5 * ((s.evidence.start, p.start, p.end) in structural) + 0.25 * p.entity
             exact += 0.5 * _object_of(form.last_preposition, s.evidence.text, p)
         else:
-            exact = 0.5 * (p.label == form.answer_type)
+            exact = 0.5 * (p.label == form.answer_type) + 0.25 * (form.measure and measured(p.text))
         overlap = len(set(check.tokenize(p.text)) & q_terms) / max(1, len(check.tokenize(p.text)))
         rank_score = s.score + exact - overlap
         out.append(Candidate(p, s.evidence, 1.0 / (1.0 + d), len(articles), rank_score, used))
@@ -220,6 +249,17 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
 
 def _total(c: Candidate, lm: float = 0.0) -> float:
     return c.rank + c.near + 0.2 * (c.support - 1) + 0.5 * lm
+
+
+def _counts(noun: str, sentence: str, p: Phrase) -> bool:
+    """Whether the phrase is the number of the noun "how many" asks about ("[six] major Ice Ages")."""
+    if not noun:
+        return False
+    stem = check.fold(noun).rstrip("s")
+    return any(
+        p.start <= t.idx < p.end and t.dep_ == "nummod" and check.fold(t.head.text).rstrip("s") == stem
+        for t in parse(sentence)
+    )
 
 
 def _where(c: Candidate) -> tuple[str, int]:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from .bm25 import STOP_WORDS, tokenize
 from .polarity import negations
-from .roles import role_reversed
+from .roles import role_of
 
 _WORDS = re.compile(r"\w+")
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
@@ -218,8 +218,8 @@ def supports(
             return Verdict(False, "the answer does not stand with what the question qualifies it by")
         if rest and distance(evidence, span[0], span[1], rest) > MAX_DISTANCE:
             return Verdict(False, "the answer stands far from what the question asks about")
-        if role_reversed(question, evidence, span[0], span[1]):
-            return Verdict(False, "the answer stands in the other role of the question's verb")
+        if role_of(question, evidence, span[0], span[1]) is False:
+            return Verdict(False, "the answer does not stand in the role the question asks for")
     if polarity_flipped(question, evidence):
         return Verdict(False, "the evidence negates what the question asserts")
     return Verdict(True, "", used)

@@ -40,6 +40,15 @@ _LABELS = {
     "LANGUAGE": "thing",
 }
 _DETERMINERS = frozenset("the a an this that these those its his her their our my your some".split())
+# A sentence's first word, capitalised, is read as part of the name after it ("Near Sankt
+# Goarshausen, ..."); a preposition there is no part of any name.
+_OPENING_PREPOSITIONS = frozenset("near in at on from by under over after before during since until".split())
+# Units a number is measured in: "120 m" answers "how far", not "120".
+_UNITS = frozenset(
+    "m km cm mm ft in mi yd kg g mg lb lbs t ha km2 m2 mph kph kmh °c °f % metres meters kilometres kilometers "
+    "centimetres centimeters millimetres millimeters feet foot inches miles yards kilograms grams tonnes tons "
+    "pounds hectares acres degrees percent litres liters gallons".split()
+)
 _lock = threading.Lock()
 
 
@@ -78,6 +87,12 @@ def parse(text: str):
         return _nlp()(text)
 
 
+def measured(text: str) -> bool:
+    """Whether a number phrase ends with a unit: "120 m", "390 ft", "5 percent"."""
+    words = text.lower().split()
+    return len(words) > 1 and words[-1] in _UNITS
+
+
 def phrases(sentence: str) -> tuple[Phrase, ...]:
     """Entities, numbers and noun phrases of the sentence, each once (by offsets), entities first."""
     doc = parse(sentence)
@@ -88,10 +103,16 @@ def phrases(sentence: str) -> tuple[Phrase, ...]:
             key = (doc[start].idx, doc[end - 1].idx + len(doc[end - 1].text))
             label = _LABELS.get(ent.label_, "thing")
             out.setdefault(key, Phrase(sentence[key[0] : key[1]], *key, label, True, _group(doc[start:end].root)))
+            if ent.label_ == "PERSON" and (end := _of_place(doc, end)) > start:
+                key = (doc[start].idx, doc[end - 1].idx + len(doc[end - 1].text))  # "William of Montreuil"
+                out.setdefault(key, Phrase(sentence[key[0] : key[1]], *key, label, True, _group(doc[start:end].root)))
     for tok in doc:
         if tok.like_num and (tok.idx, tok.idx + len(tok.text)) not in out and not tok.ent_type_:
             key = (tok.idx, tok.idx + len(tok.text))
             out[key] = Phrase(tok.text, *key, "number", True, _group(tok))
+        if tok.like_num and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ in _UNITS:
+            key = (tok.idx, doc[tok.i + 1].idx + len(doc[tok.i + 1].text))  # "120 m"
+            out.setdefault(key, Phrase(sentence[key[0] : key[1]], *key, "number", True, _group(tok)))
     for chunk in doc.noun_chunks:
         start, end = _trim(doc, chunk.start, chunk.end)
         if end > start and not all(t.is_stop or t.is_punct for t in doc[start:end]) and not _idiom(doc, start, end):
@@ -119,9 +140,29 @@ def _group(token) -> int:
     return token.i
 
 
+def _of_place(doc, end: int) -> int:
+    """The end of "of <proper name>" after a person's name ("William [of Montreuil]", "Henry III
+    [of Castile]"), or -1: a name of that form, unless what follows is an organisation or
+    what the tagger takes for a country or city ("Tim Cook of Apple" is Cook, of Apple; the
+    small tagger calls many companies places)."""
+    if end < len(doc) and doc[end].lower_ == "of" and end + 1 < len(doc) and doc[end + 1].pos_ == "PROPN":
+        stop = end + 1
+        while stop < len(doc) and doc[stop].pos_ == "PROPN" and doc[stop].ent_type_ not in ("ORG", "GPE"):
+            stop += 1
+        if stop > end + 1:
+            return stop
+    return -1
+
+
 def _trim(doc, start: int, end: int) -> tuple[int, int]:
-    while start < end and (doc[start].lower_ in _DETERMINERS or doc[start].is_punct):
+    while start < end and (
+        doc[start].lower_ in _DETERMINERS
+        or doc[start].is_punct
+        or (doc[start].i == doc[start].sent.start and doc[start].lower_ in _OPENING_PREPOSITIONS and end - start > 1)
+    ):
         start += 1
-    while end > start and (doc[end - 1].is_punct or doc[end - 1].lower_ in ("'s", "’s")):
+    while end > start and (
+        doc[end - 1].is_punct or doc[end - 1].lower_ in ("'s", "’s") or doc[end - 1].pos_ in ("ADP", "CCONJ", "DET")
+    ):
         end -= 1
     return start, end

@@ -51,6 +51,7 @@ _ORG_NOUNS = frozenset(
     "brand brands university universities institution bank banks startup startups airline airlines "
     "club clubs school schools network networks ministry ministries council councils".split()
 )
+_MEASURES = frozenset("long far high tall wide deep heavy large big".split())
 _HOW_NUMBER = frozenset("many much long old far often large big high tall wide deep fast heavy".split())
 _OPEN_VERBS = frozenset(
     "say said says discuss discussed describe described explain explained happen happened summarise summarize "
@@ -99,6 +100,10 @@ class Form:
     kind_of: bool = False
     # A question that ends on a preposition ("turn Argentina into?") asks for that preposition's object.
     last_preposition: str = ""
+    # "how many X": the X (as written) whose count is asked.
+    counted: str = ""
+    # "how far", "how long", "how high": a measure is asked, a number with its unit.
+    measure: bool = False
 
 
 def words(question: str) -> list[str]:
@@ -134,6 +139,16 @@ def _focus_parsed(question: str) -> tuple[str, ...] | None:
             out = [t.lower_ for t in chunks[i + 1] if t.lower_ not in ("the", "a", "an")]
         return tuple(out)
     return None
+
+
+def _counted(question: str) -> str:
+    """The noun "how many" counts, as written: "How many major ice [ages] have occurred?"."""
+    from .phrases import parse
+
+    for t in parse(question):
+        if t.lower_ in ("many", "much") and t.head.pos_ in ("NOUN", "PROPN") and t.head.i > t.i:
+            return t.head.lower_
+    return ""
 
 
 def _before_verb(focus: tuple[str, ...], question: str) -> tuple[str, ...]:
@@ -263,7 +278,7 @@ def _analyse(question: str) -> Form:
     if first == "why" or (first == "how" and (len(ws) < 2 or ws[1] not in _HOW_NUMBER)):
         return Form(OPEN)
     if first == "how":
-        return Form(FACT, "number")
+        return Form(FACT, "number", counted=_counted(q), measure=ws[1] in _MEASURES)
     if first == "when":
         return Form(FACT, "date")
     if first == "where":
@@ -300,7 +315,9 @@ def _analyse(question: str) -> Form:
                     return Form(LIST, _type_of(focus), focus)
             return Form(FACT, "thing", focus)
         answer_type = _type_of(focus)
-        if focus and _plural(focus[-1]) and answer_type not in ("date", "number"):
+        # "What kind of arches ...?" asks for one kind; "What kinds of ...?" for several.
+        one_kind = re.search(r"\b(kind|type|sort|form) of\b", q, re.I) is not None
+        if focus and _plural(focus[-1]) and answer_type not in ("date", "number") and not one_kind:
             return Form(LIST, answer_type, focus, _anchors(focus))
         return Form(FACT, answer_type, focus, _anchors(focus))
     if any(w in _OPEN_VERBS for w in ws[:3]):

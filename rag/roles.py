@@ -1,12 +1,13 @@
 """Whether an answer stands in the role the question asks for: the one who acts, or the one acted on.
 
-Covers `role_reversed`: "Who sold the rights?" asks for the subject of "sell"; in "Guzmán sold the
-rights to Bethencourt" Bethencourt is not it, though every word fits. The question's
-interrogative word gives the asked role (subject of its verb, or object: "Who did Edgar marry?",
-"What does the Lek change its name to?"); the evidence's verbs of the same stem give each
-phrase's role, from the parse of spaCy's small English pipeline (rag/phrases.py). A passive
-agent ("by X") is a subject, a passive subject an object; a verb that completes another ("agreed
-to swear") takes that one's subject.
+Covers `role_of`: "Who sold the rights?" asks for the subject of "sell"; in "Guzmán sold the
+rights to Bethencourt" Bethencourt is not it, though every word fits, and in "He sold the
+rights to Bethencourt" no name is (the seller is "he"). The question's interrogative word gives
+the asked role (subject of its verb, or object: "Who did Edgar marry?", "What does the Lek
+change its name to?"); the evidence's verbs of the same stem give each phrase's role, from the
+parse of spaCy's small English pipeline (rag/phrases.py). A passive agent ("by X") is a subject,
+a passive subject an object; a verb that completes another ("agreed to swear") takes that one's
+subject, and so does a verb coordinated with another ("appointed X and made Y earl").
 
 Also `tree_distance`: how many dependency links separate a phrase from some words (the
 question's names), which tells apart two phrases that stand equally near in words
@@ -14,8 +15,9 @@ question's names), which tells apart two phrases that stand equally near in word
 between 1235 and 1245": the second date hangs from the Grand coutumier).
 
 Does not judge an answer whose role it cannot read (the verb is not in the evidence, the parse
-gives the phrase no role): only a phrase that stands in the opposite role, and in no place in
-the asked one, is reversed. Does not look at anything but who-acts-on-whom.
+gives the phrase no role): only a phrase that stands in the opposite role, or whose asked
+subject is someone else, in every place the verb stands, fails. Does not resolve pronouns, and
+does not look at anything but who-acts-on-whom.
 """
 
 from __future__ import annotations
@@ -70,27 +72,32 @@ def _roles(verb) -> tuple[set[int], set[int]]:
         subject = {t.i for c in verb.head.children if c.dep_ in _SUBJECT for t in c.subtree}
     if not subject and verb.dep_ == "relcl":  # "the man who [sold] it"
         subject = {verb.head.i}
+    if not subject and verb.dep_ == "conj" and verb.head.pos_ in ("VERB", "AUX"):
+        subject = _roles(verb.head)[0]  # "He appointed Robert ... and [made] Ralph earl": he made
     return subject, objects
 
 
-def role_reversed(question: str, evidence: str, start: int, end: int) -> bool:
-    """Whether evidence[start:end] stands only in the role opposite to the one the question asks."""
+def role_of(question: str, evidence: str, start: int, end: int) -> bool | None:
+    """Whether evidence[start:end] stands in the role the question asks for: True where it is
+    that role of a verb of the question's stem; False where each such verb has that role filled
+    by other words, or has the phrase in the opposite role; None where the parse cannot tell."""
     asked = asked_role(question)
     if asked is None:
-        return False
+        return None
     role, stem = asked
     doc = parse(evidence)
     span = {t.i for t in doc if start <= t.idx < end}
     verbs = [t for t in doc if t.pos_ == "VERB" and _stem(t) == stem]
     if not span or not verbs:
-        return False
+        return None
+    verdicts = []
     for verb in verbs:
         subject, objects = _roles(verb)
-        as_subject, as_object = bool(span & subject), bool(span & objects)
-        wrong, right = (as_object, as_subject) if role == "subject" else (as_subject, as_object)
-        if right or not wrong:
-            return False
-    return True
+        mine, other = (subject, objects) if role == "subject" else (objects, subject)
+        if span & mine:
+            return True
+        verdicts.append(bool(span & other) or (role == "subject" and bool(subject)))
+    return False if all(verdicts) else None
 
 
 def tree_distance(sentence: str, start: int, end: int, terms: set[str]) -> int:

@@ -7,8 +7,11 @@ sentence that names what the question is about must carry the question by itself
 before it is no help); a place asked with "where" is the one the event happens in, not one that
 describes a person; and a claim over two sentences is checked against the one that carries the
 question; and the words before the asked noun ("Starlink satellite service") answer only if
-they name something ("many fine castles" does not); and an answer must stand in the role the
-question asks for (who acts, or who is acted on).
+they name something ("many fine castles" does not); an answer must stand in the role the
+question asks for (who acts, or who is acted on); and an answer is the whole phrase that
+answers and no more (a name with its "of <place>", a measure with its unit, the number that
+counts what "how many" asks about, not a name the question gives, not a preposition before a
+name; "what kind of" asks for the kind said with its noun).
 """
 
 from __future__ import annotations
@@ -16,9 +19,11 @@ from __future__ import annotations
 import pytest
 
 from rag import check
-from rag.answers import verify_claim
+from rag.answers import _claim_sentences, candidates, verify_claim
 from rag.citations import Evidence, Scored
+from rag.phrases import phrases
 from rag.polarity import negations, unasserted
+from rag.questions import FACT, LIST, analyse
 from rag.statements import yes_no
 
 
@@ -137,3 +142,54 @@ def test_the_answer_stands_in_the_role_the_question_asks_for() -> None:
     passive = "The salt rights were sold by Aldo Ferri to the abbot Hugo of Lyon in 1402."
     assert verify_claim("Who sold the salt rights?", "Aldo Ferri", passive, _idf)
     assert not verify_claim("Who sold the salt rights?", "Hugo of Lyon", passive, _idf)
+    # "He ... and made X mayor": the maker is "he", whoever else the sentence names.
+    pronoun = "He appointed Ralf Berg treasurer of Tinn and made Ola Dahl mayor of Tinn."
+    assert not verify_claim("Who made Ola Dahl mayor of Tinn?", "Ralf Berg", pronoun, _idf)
+
+
+def test_a_phrase_is_a_whole_name_or_measure_and_no_more() -> None:
+    rock = [p.text for p in phrases("Near Sankt Goar, the river flows around the famous rock Teufelskanzel.")]
+    assert "Sankt Goar" in rock and not any(t.startswith("Near") for t in rock)
+    assert "Bishop Odo of Bayeux" in [p.text for p in phrases("In 1064 Bishop Odo of Bayeux led the army.")]
+    assert "Alfonso VI of Galicia" in [
+        p.text for p in phrases("He took the title of King, as vassal to Alfonso VI of Galicia.")
+    ]
+    assert not any(
+        p.text.endswith(" of") for p in phrases("He took the title of King, as vassal to Henry III of Leon.")
+    )
+    meeting = [p.text for p in phrases("Milei will meet Tim Cook of Apple and Sam Altman of OpenAI.")]
+    assert "Tim Cook" in meeting and not any(t.endswith(("of Apple", "of OpenAI")) for t in meeting)
+    assert "9 m" in [p.text for p in phrases("In the flood the water rose 9 m above the banks.")]
+
+
+def _candidates(question: str, evidence: str) -> list[str]:
+    return [
+        c.phrase.text for c in candidates(question, analyse(question), _claim_sentences(question, evidence, _idf), _idf)
+    ]
+
+
+def test_the_answer_is_what_the_question_asks_for_and_no_more() -> None:
+    # The name after the asked noun answers "what rock", though the tagger gives it no type.
+    q = "What is the famous rock called that the river flows around?"
+    assert (
+        _candidates(q, "Near Sankt Wendel, the river flows around the famous rock Teufelskanzel.")[0] == "Teufelskanzel"
+    )
+    # "How many floods": the number that counts floods, not another beside it.
+    q = "How many large floods has the valley seen?"
+    assert _candidates(q, "The valley, struck by 12 storms since 1900, has seen four large floods.") == ["four"]
+    # "How far": a measure, with its unit.
+    q = "How far did the water rise above the banks in the floods?"
+    e = "Since 1900, four large floods have struck the valley, in which the water rose 9 m above the banks."
+    assert verify_claim(q, "9 m", e, _idf) and not verify_claim(q, "four", e, _idf)
+    # A whole name the question gives is not its answer, even with more words after it.
+    q = "Who did Duke Conan III swear fealty to?"
+    e = "Under their leader Rollo, the raiders agreed to swear fealty to Duke Conan III of Lower Brittany."
+    assert "Duke Conan III of Lower Brittany" not in _candidates(q, e)
+
+
+def test_what_kind_of_asks_for_one_kind_said_with_the_noun() -> None:
+    q = "What kind of roofs do the chapels of Vell have?"
+    assert analyse(q).kind == FACT and analyse("What kinds of roofs do the chapels have?").kind == LIST
+    e = "The chapels of Vell stand on a hill, and they have steep slate roofs above their small doors."
+    assert verify_claim(q, "steep slate roofs", e, _idf)
+    assert not verify_claim(q, "hill", e, _idf)
