@@ -40,6 +40,9 @@ MAX_SCORED = 8
 # model likelihood, see `_total`); below it the answer abstains. Chosen on SQuAD 2.0 dev
 # (docs/answers.md): it turns most wrong answers into abstentions at a smaller cost in right ones.
 MIN_TOTAL = 1.0
+# Weight of the model's mean log-probability of a candidate in its combined score (ranking and
+# the gate above), chosen with MIN_TOTAL on SQuAD 2.0 dev fact questions (docs/answers.md).
+LM_WEIGHT = 0.6
 # Prepositions that introduce where something is or happens.
 _LOCATIVE = ("in", "at", "near", "from", "to", "into", "inside", "outside", "across", "throughout", "within")
 # A list's further items may come from sentences within this score of the best...
@@ -248,7 +251,7 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
 
 
 def _total(c: Candidate, lm: float = 0.0) -> float:
-    return c.rank + c.near + 0.2 * (c.support - 1) + 0.5 * lm
+    return c.rank + c.near + 0.2 * (c.support - 1) + LM_WEIGHT * lm
 
 
 def _counts(noun: str, sentence: str, p: Phrase) -> bool:

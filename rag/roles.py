@@ -31,9 +31,11 @@ _WH = frozenset(("who", "whom", "what", "which"))
 
 
 def _stem(token) -> str:
-    """The stem of the word's lemma ("sold" -> "sell") as the keyword index makes it; a modal
-    ("will", "may") as written."""
+    """The stem of the word's lemma ("sold" -> "sell") as the keyword index makes it, British
+    "-ise" spelled "-ize"; a modal ("will", "may") as written."""
     word = (token.lemma_ or token.text).lower()
+    if word.endswith("ise"):  # one verb in either spelling: "patronised" is "patronized"
+        word = word[:-3] + "ize"
     stems = tokenize(word)
     return stems[0] if stems else word
 

@@ -145,6 +145,10 @@ def test_the_answer_stands_in_the_role_the_question_asks_for() -> None:
     # "He ... and made X mayor": the maker is "he", whoever else the sentence names.
     pronoun = "He appointed Ralf Berg treasurer of Tinn and made Ola Dahl mayor of Tinn."
     assert not verify_claim("Who made Ola Dahl mayor of Tinn?", "Ralf Berg", pronoun, _idf)
+    # One verb in either spelling: "patronized" asks who "patronised".
+    spelled = "Under the abbot Aldo Ferri, the monks fled to Lyon, where they were patronised by the bishop Hugo Brenn."
+    assert verify_claim("Who patronized the monks in Lyon?", "Hugo Brenn", spelled, _idf)
+    assert not verify_claim("Who patronized the monks in Lyon?", "Aldo Ferri", spelled, _idf)
 
 
 def test_a_phrase_is_a_whole_name_or_measure_and_no_more() -> None:
