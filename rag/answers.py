@@ -159,6 +159,8 @@ def _names(sentence: str, start: int, end: int) -> bool:
 def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[str], float]) -> list[Candidate]:
     """Phrases of the asked type that pass the check, best first, each text once."""
     allowed = COMPATIBLE_LABELS.get(form.answer_type, COMPATIBLE_LABELS["thing"])
+    if form.answer_type == "thing" and form.focus and form.focus[-1] not in ("name", "names"):
+        allowed = tuple(a for a in allowed if a not in ("number", "date"))  # "what lords": not "first"
     terms = check.content_terms(question)
     qual = names_only(form.anchors, question)  # the answer must stand next to these: "Apple" executive
     q_terms = set(terms)

@@ -96,7 +96,8 @@ def missing_names(question: str, evidence: str, answer: str = "") -> list[str]:
     ev_words = set(_WORDS.findall(ev))
     missing = []
     for num in _NUMBER.findall(question):
-        if num not in evidence:
+        # As a whole number: the "11" of "11th century" is not in "1191".
+        if not re.search(rf"(?<![\d,.]){re.escape(num)}(?![\d]|[,.]\d)", evidence):
             missing.append(num)
     for name in question_names(question):
         w = fold(name).strip("’'")
@@ -159,8 +160,35 @@ def _analysed_words(text: str) -> tuple[tuple[int, int, str], ...]:
 
 def polarity_flipped(question: str, evidence: str) -> bool:
     """True when exactly one of the two is negated (odd difference in negations); only the
-    evidence's negations that bear on the question's words count."""
+    evidence's negations that bear on the question's words count. Also when the question asks
+    for the least of something the evidence calls the most, or the reverse ("the least
+    dominant sectors" of "the dominant sectors")."""
+    asked = _degrees(question)
+    for stem, said in _degrees(evidence, set(asked)).items():
+        q = asked[stem]
+        if (q in _LEAST and said in _MOST) or (q in _MOST and said in _LEAST) or (q == "least" and not said):
+            return True
     return (negations(question) - negations(evidence, frozenset(tokenize(question)))) % 2 == 1
+
+
+_LEAST = frozenset(("least", "fewest", "lowest", "smallest"))
+_MOST = frozenset(("most", "highest", "largest", "biggest"))
+_DEGREE = re.compile(r"\b(?:(" + "|".join(_LEAST | _MOST) + r")\s+)?([a-z]+)", re.I)
+
+
+def _degrees(text: str, stems: set[str] | None = None) -> dict[str, str]:
+    """The degree word ("least", "most", "lowest", ...) said of each word: of the words that
+    have one, or, given `stems`, of those words wherever they stand ("" where plain)."""
+    out: dict[str, str] = {}
+    for m in _DEGREE.finditer(text):
+        word = tokenize(m[2])
+        if not word:
+            continue
+        if stems is None and m[1]:
+            out[word[0]] = m[1].lower()
+        elif stems is not None and word[0] in stems:
+            out[word[0]] = (m[1] or "").lower()
+    return out
 
 
 def supports(

@@ -197,3 +197,29 @@ def test_what_kind_of_asks_for_one_kind_said_with_the_noun() -> None:
     e = "The chapels of Vell stand on a hill, and they have steep slate roofs above their small doors."
     assert verify_claim(q, "steep slate roofs", e, _idf)
     assert not verify_claim(q, "hill", e, _idf)
+
+
+def test_a_question_for_the_least_is_not_answered_by_the_most() -> None:
+    most = "The main trades of the valley are weaving and dyeing."
+    assert check.polarity_flipped("What are the least main trades of the valley?", most)
+    assert not check.polarity_flipped("What are the main trades of the valley?", most)
+    assert check.polarity_flipped("What is the largest town of the valley?", "The smallest town of the valley is Orm.")
+    assert check.polarity_flipped("What is the smallest town of the valley?", "The largest town of the valley is Orm.")
+    assert not check.polarity_flipped(
+        "What is the lowest pass of the valley?", "The pass at the head of the valley is Orm."
+    )
+
+
+def test_a_number_in_the_question_is_matched_whole() -> None:
+    # The "11" of "the 11th century" is not in "1191".
+    assert check.missing_names("Who left the port in the 11th century?", "In April 1191 Richard left the port.") == [
+        "11"
+    ]
+    assert check.missing_names("Who left the port in 1191?", "In 1191, Richard left the port.") == []
+    assert check.missing_names("Who paid 1,050 marks?", "Richard paid 1,050 marks.") == []
+
+
+def test_what_noun_is_not_answered_by_a_bare_number_or_date() -> None:
+    q = "What lords did the king defeat in Gwent?"
+    e = "In Gwent the king first defeated the lords of Caerleon in 1070."
+    assert not any(t in ("first", "1070") for t in _candidates(q, e))
