@@ -151,6 +151,12 @@ def _name_runs(question: str) -> list[set[str]]:
     ]
 
 
+def _proper(sentence: str, p: Phrase) -> bool:
+    """Whether every word of the phrase is a proper noun."""
+    words = [t for t in parse(sentence) if p.start <= t.idx < p.end and not t.is_punct]
+    return bool(words) and all(t.pos_ == "PROPN" for t in words)
+
+
 def _names(sentence: str, start: int, end: int) -> bool:
     """Whether sentence[start:end] holds a noun, a name or a number."""
     return any(start <= t.idx < end and t.pos_ in ("NOUN", "PROPN", "NUM") for t in parse(sentence))
@@ -159,8 +165,11 @@ def _names(sentence: str, start: int, end: int) -> bool:
 def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[str], float]) -> list[Candidate]:
     """Phrases of the asked type that pass the check, best first, each text once."""
     allowed = COMPATIBLE_LABELS.get(form.answer_type, COMPATIBLE_LABELS["thing"])
-    if form.answer_type == "thing" and form.focus and form.focus[-1] not in ("name", "names"):
-        allowed = tuple(a for a in allowed if a not in ("number", "date"))  # "what lords": not "first"
+    if form.answer_type == "thing":
+        # "What lords": not "first" or "1070"; "What contributed to it?": not "the early 1980s"
+        # (a time is asked with "when" or "what year", a number with "how many" or "what length").
+        bare = ("number", "date") if form.focus and form.focus[-1] not in ("name", "names") else ("date",)
+        allowed = tuple(a for a in allowed if a not in bare)
     terms = check.content_terms(question)
     qual = names_only(form.anchors, question)  # the answer must stand next to these: "Apple" executive
     q_terms = set(terms)
@@ -182,8 +191,10 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
         wordy.update((s.evidence.start, p.start, p.end) for p, c in pairs if (c.start, c.end) != (p.start, p.end))
         units = [(p.start, p.end) for p in pool if p.entity]
         for p in pool + compounds:
-            if p.label not in allowed:
-                continue
+            if p.label not in allowed and not (
+                form.answer_type in ("person", "place", "org") and not p.entity and _proper(s.evidence.text, p)
+            ):
+                continue  # a name the small tagger gave no type ("the Ruhr", "Sankt Goarshausen") may be either
             if form.answer_type in ("person", "place", "date", "number") and anchor_set & set(check.tokenize(p.text)):
                 continue  # the qualifier is not the answer: "Meta" qualifies the executive asked for
             if form.answer_type == "thing" and not p.entity and len(p.text.split()) > 6:

@@ -94,6 +94,7 @@ def missing_names(question: str, evidence: str, answer: str = "") -> list[str]:
     """Numbers and capitalised names of the question that the evidence does not hold."""
     ev = fold(evidence)
     ev_words = set(_WORDS.findall(ev))
+    ev_names = {fold(n) for n in re.findall(r"\b[A-Z][\w’'-]*", evidence)}
     missing = []
     for num in _NUMBER.findall(question):
         # As a whole number: the "11" of "11th century" is not in "1191".
@@ -106,8 +107,24 @@ def missing_names(question: str, evidence: str, answer: str = "") -> list[str]:
             continue
         if len(w) >= 6 and any(x.startswith(w[:6]) for x in ev_words):  # Norman / Normandy, Argentina / Argentine
             continue
+        if len(w) >= 5 and any(_one_edit(w, x) for x in ev_names):  # a typo of a name there: "Emmrich"
+            continue
         missing.append(name)
     return missing
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether a and b differ by one letter inserted, deleted, replaced, or two swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (
+            len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+        )
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    i = next((k for k in range(len(short)) if short[k] != long_[k]), len(short))
+    return short[i:] == long_[i + 1 :]
 
 
 def answer_in_evidence(answer: str, evidence: str) -> bool:

@@ -40,7 +40,8 @@ _PLACE_NOUNS = frozenset(
 _DATE_NOUNS = frozenset("year years date dates day days month months century centuries time decade era period".split())
 _NUMBER_NOUNS = frozenset(
     "number percentage percent share amount price cost rate age size length height width population total "
-    "distance sum value count".split()
+    "distance sum value count speed temperature depth weight capacity volume elevation altitude score salary "
+    "budget revenue income profit debt fee fees wage wages".split()
 )
 # The question asks which articles say something: the answer names sources.
 _SOURCE_NOUNS = frozenset("article articles source sources document documents report reports story stories".split())

@@ -223,3 +223,22 @@ def test_what_noun_is_not_answered_by_a_bare_number_or_date() -> None:
     q = "What lords did the king defeat in Gwent?"
     e = "In Gwent the king first defeated the lords of Caerleon in 1070."
     assert not any(t in ("first", "1070") for t in _candidates(q, e))
+    # Nor "what contributed" by a time: a time is asked with "when" or "what year".
+    q = "What contributed to pollution in the river?"
+    e = "Until the early 1980s, the tanneries were a major source of pollution in the river."
+    assert "early 1980s" not in _candidates(q, e)
+
+
+def test_a_name_with_one_letter_wrong_is_still_that_name() -> None:
+    e = "Between Emmerich and Cleves the old bridge crosses the 400 m wide river."
+    assert check.missing_names("How wide is the river between Emmrich and Cleves?", e) == []
+    assert check.missing_names("How wide is the river between Emmerich and Clevis?", e) == []
+    # A different name is not a typo; nor is a common word one letter away ("pairs").
+    assert check.missing_names("How wide is the river between Bremen and Cleves?", e) == ["Bremen"]
+    assert check.missing_names("Who lives in Paris?", "The pairs live in Lyon.") == ["Paris"]
+
+
+def test_a_name_the_tagger_gave_no_type_can_answer_where_or_who() -> None:
+    q = "Which river joins the Tarn at Albi?"
+    e = "The Ruthen, which joins the Tarn at Albi, is nowadays a clean river."
+    assert verify_claim(q, "Ruthen", e, _idf)
