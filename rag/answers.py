@@ -97,6 +97,8 @@ def compose(
     if form.kind == FACT:
         return [_draft(c) for c in rank(question, cands, scorer, MIN_TOTAL)[:1]]
     if form.kind == LIST:
+        if not rank(question, cands, scorer, MIN_TOTAL):
+            return []  # the best item is no likelier than a fact that would not be stated
         wide = [s for s in scored if s.score >= best - LIST_MARGIN][:LIST_SENTENCES]
         more = candidates(question, form, wide, idf) if len(wide) > len(top) else []
         names = set(check.tokenize(" ".join(check.question_names(question))))
@@ -192,9 +194,12 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
         units = [(p.start, p.end) for p in pool if p.entity]
         for p in pool + compounds:
             if p.label not in allowed and not (
-                form.answer_type in ("person", "place", "org") and not p.entity and _proper(s.evidence.text, p)
+                form.answer_type in ("person", "place", "org")
+                and not p.entity
+                and _proper(s.evidence.text, p)
+                and not any(e.entity and e.start < p.end and p.start < e.end for e in pool)
             ):
-                continue  # a name the small tagger gave no type ("the Ruhr", "Sankt Goarshausen") may be either
+                continue  # a name the tagger gave no type at all ("the Ruhr", "Sankt Goarshausen") may be either
             if form.answer_type in ("person", "place", "date", "number") and anchor_set & set(check.tokenize(p.text)):
                 continue  # the qualifier is not the answer: "Meta" qualifies the executive asked for
             if form.answer_type == "thing" and not p.entity and len(p.text.split()) > 6:

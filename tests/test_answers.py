@@ -99,6 +99,19 @@ def test_a_list_names_each_coordinated_item_with_its_own_citation(settings, embe
     _check_citations_resolve(answer, settings)
 
 
+def test_a_list_whose_best_item_the_model_finds_unlikely_abstains(settings, embedder, corpus) -> None:
+    # The same gate as a fact's: a list is stated only if its best item would be.
+    (corpus / "summit2.txt").write_text(
+        "Delegations\n\nThe summit will be attended by delegations from France, Germany and Italy. "
+        "The hosts expect a quiet week."
+    )
+    rag.build_index(settings=settings, embedder=embedder)
+    answer, _ = _ask(
+        settings, embedder, "Which countries' delegations will attend the summit?", FakeScorer(lambda t: -9.0)
+    )
+    assert answer.kind == "list" and answer.abstained and not answer.claims
+
+
 def test_yes_no_follows_the_evidence_and_flips_with_a_negated_twin(tmp_path, embedder) -> None:
     def ask_over(text: str) -> rag.Answer:
         src = tmp_path / f"src{len(text)}"
