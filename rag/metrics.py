@@ -70,7 +70,7 @@ def holds(texts: str | Iterable[str], gold: str) -> bool:
     With several texts, the whole string must sit in one of them; list items may be spread.
     """
     haystacks = [normalise(texts)] if isinstance(texts, str) else [normalise(t) for t in texts]
-    needle = normalise(gold)
+    needle = normalise(gold).strip(" ,.;:")  # a gold copied with its sentence's comma or full stop
     if not needle:
         return False
     if any(_word_pattern(needle).search(h) for h in haystacks):

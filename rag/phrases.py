@@ -103,6 +103,9 @@ def phrases(sentence: str) -> tuple[Phrase, ...]:
             key = (doc[start].idx, doc[end - 1].idx + len(doc[end - 1].text))
             label = _LABELS.get(ent.label_, "thing")
             out.setdefault(key, Phrase(sentence[key[0] : key[1]], *key, label, True, _group(doc[start:end].root)))
+            if label in ("person", "place", "org") and (stop := _particle_name(doc, end)) > end:
+                key = (doc[start].idx, doc[stop - 1].idx + len(doc[stop - 1].text))  # "Millingen aan de Rijn"
+                out.setdefault(key, Phrase(sentence[key[0] : key[1]], *key, label, True, _group(doc[start:stop].root)))
             if ent.label_ == "PERSON" and (end := _of_place(doc, end)) > start:
                 key = (doc[start].idx, doc[end - 1].idx + len(doc[end - 1].text))  # "William of Montreuil"
                 out.setdefault(key, Phrase(sentence[key[0] : key[1]], *key, label, True, _group(doc[start:end].root)))
@@ -138,6 +141,23 @@ def _group(token) -> int:
     while token.dep_ == "conj" and token.head.i != token.i:
         token = token.head
     return token.i
+
+
+# Lower-case words inside a name: "Millingen aan de Rijn", "Ludwig van Beethoven", "Rüdesheim am Rhein".
+_PARTICLES = frozenset("van von de der den aan am im zu la le les du des di da del della dos y".split())
+
+
+def _particle_name(doc, end: int) -> int:
+    """The end of the name a name goes on to after lower-case particles ("Millingen [aan de
+    Rijn]"), or -1."""
+    stop = end
+    while stop < len(doc) and doc[stop].text in _PARTICLES:
+        stop += 1
+    if stop == end or stop >= len(doc) or doc[stop].pos_ != "PROPN" or not doc[stop].text[:1].isupper():
+        return -1
+    while stop < len(doc) and doc[stop].pos_ == "PROPN" and doc[stop].text[:1].isupper():
+        stop += 1
+    return stop
 
 
 def _of_place(doc, end: int) -> int:

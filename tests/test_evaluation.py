@@ -93,6 +93,13 @@ def test_gold_is_matched_case_and_accent_insensitively() -> None:
     assert m.answer_correct("Musk\u2019s rocket", ["Musk's rocket"])
 
 
+def test_a_gold_copied_with_its_sentence_punctuation_still_matches() -> None:
+    # SQuAD golds such as "Millingen aan de Rijn," or "UNESCO World Heritage Site." keep a comma or stop.
+    assert m.answer_correct("Millingen aan de Rijn [1]", ["Millingen aan de Rijn,"])
+    assert m.answer_correct("UNESCO World Heritage Site [1]", ["UNESCO World Heritage Site."])
+    assert not m.answer_correct("Millingen [1]", ["Millingen aan de Rijn,"])
+
+
 def test_short_gold_strings_match_whole_words_and_whole_numbers_only() -> None:
     assert m.answer_correct("10 people [1]", ["10"])
     assert not m.answer_correct("100 people", ["10"])

@@ -164,6 +164,8 @@ def test_a_phrase_is_a_whole_name_or_measure_and_no_more() -> None:
     meeting = [p.text for p in phrases("Milei will meet Tim Cook of Apple and Sam Altman of OpenAI.")]
     assert "Tim Cook" in meeting and not any(t.endswith(("of Apple", "of OpenAI")) for t in meeting)
     assert "9 m" in [p.text for p in phrases("In the flood the water rose 9 m above the banks.")]
+    delta = "The river delta begins near Huissen aan de Linge, close to the German border."
+    assert "Huissen aan de Linge" in [p.text for p in phrases(delta) if p.entity]
 
 
 def _candidates(question: str, evidence: str) -> list[str]:
