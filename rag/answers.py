@@ -7,7 +7,8 @@ Covers, by the question's form (rag/questions.py):
   `check.supports` is the answer, a span of the source;
 - a fact no single sentence carries: a name that the best sentences of several articles
   share (rag/across.py), each article cited;
-- list: the best candidate and the items coordinated with it, each with its own evidence;
+- list: the best candidate and the items coordinated with it, and those further sentences
+  name in the same relation (rag/lists.py), each with its own evidence;
 - yes/no, open and "which articles ...": whole sentences, in rag/statements.py;
 - `verify_claim`: the same composer as a check of a given claim against given evidence.
 Returns `Draft`s: claim text plus the evidence it rests on; the pipeline turns them into
@@ -22,14 +23,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from . import check
+from . import check, lists
 from .across import across_articles
 from .chunking import sentences
 from .citations import Evidence, Scored
 from .generation import Scorer
 from .phrases import Phrase, measured, parse, phrases
 from .questions import COMPATIBLE_LABELS, FACT, LIST, OPEN, YESNO, Form, analyse, names_only
-from .roles import tree_distance
+from .roles import named_as, tree_distance
 from .statements import Draft, open_answer, sources, yes_no
 
 # Sentences within this score of the best are searched for answers.
@@ -45,12 +46,6 @@ MIN_TOTAL = 1.0
 LM_WEIGHT = 0.6
 # Prepositions that introduce where something is or happens.
 _LOCATIVE = ("in", "at", "near", "from", "to", "into", "inside", "outside", "across", "throughout", "within")
-# A list's further items may come from sentences within this score of the best...
-LIST_MARGIN = 0.6
-# ... among this many best sentences ...
-LIST_SENTENCES = 8
-# ... when they stand at most this many words from a question term (the verb the items share).
-LIST_DISTANCE = 3
 
 
 @dataclass(frozen=True)
@@ -99,11 +94,11 @@ def compose(
     if form.kind == LIST:
         if not rank(question, cands, scorer, MIN_TOTAL):
             return []  # the best item is no likelier than a fact that would not be stated
-        wide = [s for s in scored if s.score >= best - LIST_MARGIN][:LIST_SENTENCES]
+        wide = [s for s in scored if s.score >= best - lists.LIST_MARGIN][: lists.LIST_SENTENCES]
         more = candidates(question, form, wide, idf) if len(wide) > len(top) else []
         names = set(check.tokenize(" ".join(check.question_names(question))))
         relation = [t for t in check.content_terms(question) if t not in names]  # "meet", not "Milei"
-        return [_draft(c) for c in more_items(list_items(cands), more, relation)]
+        return [_draft(c) for c in lists.more_items(lists.list_items(cands, _total), more, relation)]
     return []
 
 
@@ -178,6 +173,7 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
     anchor_set = set(check.tokenize(" ".join(form.anchors)))
     named_set = set(check.tokenize(" ".join(qual)))
     runs = _name_runs(question)
+    asked_noun = next(iter(check.tokenize(form.focus[-1])), "") if form.focus else ""
     # Per answer text: (phrase, sentence, context sentences needed, stands next to the qualifier).
     found: dict[str, list[tuple[Phrase, Scored, int, bool]]] = {}
     structural: set[tuple[int, int, int]] = set()  # "Y" of "Y <asked noun>": named by its structure
@@ -192,12 +188,20 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
         # "Starlink satellite internet service" holds the asked noun: its lead "Starlink" answers.
         wordy.update((s.evidence.start, p.start, p.end) for p, c in pairs if (c.start, c.end) != (p.start, p.end))
         units = [(p.start, p.end) for p in pool if p.entity]
+        # "X, an annual gathering" / "the largest city is X": X is named as what is asked for,
+        # whatever type the tagger gave it.
+        named = {(p.start, p.end) for p in pool if named_as(s.evidence.text, p.start, p.end, asked_noun)}
+        structural.update((s.evidence.start, *x) for x in named)
         for p in pool + compounds:
-            if p.label not in allowed and not (
-                form.answer_type in ("person", "place", "org")
-                and not p.entity
-                and _proper(s.evidence.text, p)
-                and not any(e.entity and e.start < p.end and p.start < e.end for e in pool)
+            if (
+                p.label not in allowed
+                and (p.start, p.end) not in named
+                and not (
+                    form.answer_type in ("person", "place", "org")
+                    and not p.entity
+                    and _proper(s.evidence.text, p)
+                    and not any(e.entity and e.start < p.end and p.start < e.end for e in pool)
+                )
             ):
                 continue  # a name the tagger gave no type at all ("the Ruhr", "Sankt Goarshausen") may be either
             if form.answer_type in ("person", "place", "date", "number") and anchor_set & set(check.tokenize(p.text)):
@@ -240,6 +244,7 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
             exact += 0.5 * _object_of(form.last_preposition, s.evidence.text, p)
         else:
             exact = 0.5 * (p.label == form.answer_type) + 0.25 * (form.measure and measured(p.text))
+            exact += 0.25 * ((s.evidence.start, p.start, p.end) in structural)
         overlap = len(set(check.tokenize(p.text)) & q_terms) / max(1, len(check.tokenize(p.text)))
         rank_score = s.score + exact - overlap
         out.append(Candidate(p, s.evidence, 1.0 / (1.0 + d), len(articles), rank_score, used))
@@ -293,61 +298,6 @@ def _object_of(preposition: str, sentence: str, p: Phrase) -> bool:
         return False
     before = sentence[max(0, p.start - 40) : p.start].lower().split()
     return preposition in before[-3:]
-
-
-def list_items(cands: list[Candidate]) -> list[Candidate]:
-    """The best candidate and the phrases coordinated with it; else every entity close to the best."""
-    first = cands[0]
-    if first.phrase.group >= 0:
-        group = [c for c in cands if c.evidence.start == first.evidence.start and c.phrase.group == first.phrase.group]
-        if len(group) > 1:
-            return sorted(group, key=lambda c: c.phrase.start)
-    return [c for c in cands if _total(c) >= _total(first) - 0.2][:8]
-
-
-def more_items(items: list[Candidate], more: list[Candidate], terms: list[str]) -> list[Candidate]:
-    """The list's items, plus those that other good sentences name in the same relation.
-
-    Items spread over several sentences and articles ("plans to meet with representatives of
-    Apple, OpenAI and Google" in one, "will meet with Meta CEO Mark Zuckerberg" in another):
-    from each further sentence, its best phrase of the items' kind that stands right next to
-    a question term, with the phrases coordinated with it; an item already named (by any of
-    its words other than a company suffix) is not repeated.
-    """
-    label = items[0].phrase.label
-    names = [_item_words(c.phrase.text) for c in items]
-    out = list(items)
-    done = {(c.evidence.source_id, c.evidence.start) for c in items}
-    for c in more:
-        start = (c.evidence.source_id, c.evidence.start)
-        if start in done or c.phrase.label != label:
-            continue
-        if check.distance(c.evidence.text, c.phrase.start, c.phrase.end, terms) > LIST_DISTANCE:
-            continue
-        done.add(start)
-        group = [c]
-        if c.phrase.group >= 0:
-            group = [
-                x
-                for x in more
-                if (x.evidence.source_id, x.evidence.start) == start and x.phrase.group == c.phrase.group
-            ]
-        for x in group:
-            words = _item_words(x.phrase.text)
-            if not words or any(words & n for n in names):
-                continue
-            out.append(x)
-            names.append(words)
-    return out
-
-
-_SUFFIXES = frozenset("inc corp co ltd llc plc s platform group compani".split())
-
-
-def _item_words(text: str) -> set[str]:
-    """The words that name an item: "Open AI" and "OpenAI Inc." both give {"openai"}."""
-    words = [w for w in check.tokenize(text) if w not in _SUFFIXES]
-    return {"".join(words)} | set(words) if words else set()
 
 
 def _inside(a: Candidate, b: Candidate) -> bool:
@@ -415,7 +365,7 @@ def verify_claim(
         return False
     claimed = set(check.tokenize(answer))
     if form.kind == LIST:
-        chosen = set().union(*(set(check.tokenize(c.phrase.text)) for c in list_items(cands)))
+        chosen = set().union(*(set(check.tokenize(c.phrase.text)) for c in lists.list_items(cands, _total)))
         return bool(claimed) and claimed <= chosen
     best = set(check.tokenize(rank(question, cands, scorer)[0].phrase.text))
     return bool(claimed & best) and (claimed <= best or best <= claimed)

@@ -113,6 +113,14 @@ def missing_names(question: str, evidence: str, answer: str = "") -> list[str]:
     return missing
 
 
+def _misspelt_question_name(question: str, answer: str) -> bool:
+    """Whether every word of the answer is one of the question's names, one letter apart
+    ("Nederrijn" for a question about "the Nederrikn")."""
+    names = {re.sub(r"[’']s$", "", fold(n).strip("’'")) for n in question_names(question)}
+    words = _WORDS.findall(fold(answer))
+    return bool(words) and all(any(len(n) >= 5 and _one_edit(w, n) for n in names) for w in words)
+
+
 def _one_edit(a: str, b: str) -> bool:
     """Whether a and b differ by one letter inserted, deleted, replaced, or two swapped."""
     if a == b or abs(len(a) - len(b)) > 1:
@@ -238,6 +246,8 @@ def supports(
     answer_terms = set(tokenize(answer))
     if answer_terms and answer_terms <= set(tokenize(question)):
         return Verdict(False, "the answer only repeats the question")
+    if _misspelt_question_name(question, answer):
+        return Verdict(False, "the answer is a name the question gives, spelt differently")
     rest = [t for t in terms if t not in answer_terms]
     used, reason = 0, ""
     alone = not missing_names(question, evidence, answer)

@@ -42,7 +42,10 @@ _LABELS = {
 _DETERMINERS = frozenset("the a an this that these those its his her their our my your some".split())
 # A sentence's first word, capitalised, is read as part of the name after it ("Near Sankt
 # Goarshausen, ..."); a preposition there is no part of any name.
-_OPENING_PREPOSITIONS = frozenset("near in at on from by under over after before during since until".split())
+_OPENING_PREPOSITIONS = frozenset(
+    "near in at on from by under over after before during since until between across along through among "
+    "around beyond behind below above within throughout against toward towards upon into via despite".split()
+)
 # Units a number is measured in: "120 m" answers "how far", not "120".
 _UNITS = frozenset(
     "m km cm mm ft in mi yd kg g mg lb lbs t ha km2 m2 mph kph kmh °c °f % metres meters kilometres kilometers "
@@ -175,12 +178,31 @@ def _of_place(doc, end: int) -> int:
 
 
 def _trim(doc, start: int, end: int) -> tuple[int, int]:
+    first = start
     while start < end and (
         doc[start].lower_ in _DETERMINERS
         or doc[start].is_punct
         or (doc[start].i == doc[start].sent.start and doc[start].lower_ in _OPENING_PREPOSITIONS and end - start > 1)
     ):
         start += 1
+    # "[Between Emmerich and Cleves the] Emmerich Rhine Bridge", "At [Brest the] Nederrijn
+    # changes": past a list or a preposition, or where the words either side belong to different
+    # parts of the sentence, a name starts again after "the" (not after "of the": "the Church of
+    # the Holy Sepulchre"; not in "Alexander the Great", where "Great" qualifies "Alexander").
+    for i in range(end - 2, start, -1):
+        if (
+            doc[i].lower_ in ("the", "a", "an")
+            and doc[i - 1].pos_ != "ADP"
+            and (
+                any(t.pos_ in ("CCONJ", "ADP") for t in doc[first:i])
+                or not (doc[i - 1].is_ancestor(doc[i + 1]) or doc[i + 1].is_ancestor(doc[i - 1]))
+            )
+        ):
+            start = i + 1
+            break
+    # "[this year's] Hollin Show": a time that owns the thing is no part of its name.
+    while start + 2 < end and doc[start].ent_type_ in ("DATE", "TIME") and doc[start + 1].lower_ in ("'s", "’s"):
+        start += 2
     while end > start and (
         doc[end - 1].is_punct or doc[end - 1].lower_ in ("'s", "’s") or doc[end - 1].pos_ in ("ADP", "CCONJ", "DET")
     ):

@@ -9,10 +9,16 @@ parse of spaCy's small English pipeline (rag/phrases.py). A passive agent ("by X
 a passive subject an object; a verb that completes another ("agreed to swear") takes that one's
 subject, and so does a verb coordinated with another ("appointed X and made Y earl").
 
-Also `tree_distance`: how many dependency links separate a phrase from some words (the
-question's names), which tells apart two phrases that stand equally near in words
-("the Très ancien coutumier, authored between 1200 and 1245; and the Grand coutumier, authored
-between 1235 and 1245": the second date hangs from the Grand coutumier).
+The verb of a relative clause takes the noun the clause hangs from, and what that noun stands
+in apposition with ("the Aller, a river that flows past Celle": the Aller flows); "which river
+flows ..." asks for the subject as "who flows ..." would.
+
+Also `named_as` (the sentence says the phrase is a thing of the asked kind: "X, an annual
+gathering", "the largest city is X") and `tree_distance`: how many dependency links separate a
+phrase from some words (the question's names), which tells apart two phrases that stand
+equally near in words ("the Très ancien coutumier, authored between 1200 and 1245; and the
+Grand coutumier, authored between 1235 and 1245": the second date hangs from the Grand
+coutumier).
 
 Does not judge an answer whose role it cannot read (the verb is not in the evidence, the parse
 gives the phrase no role): only a phrase that stands in the opposite role, or whose asked
@@ -28,6 +34,11 @@ from .phrases import parse
 _SUBJECT = frozenset(("nsubj", "csubj", "agent"))
 _OBJECT = frozenset(("dobj", "dative", "nsubjpass", "attr", "oprd", "prep"))
 _WH = frozenset(("who", "whom", "what", "which"))
+_RELATIVE = frozenset(("WDT", "WP"))  # "that", "which", "who" opening a relative clause
+
+
+def _tags(verb, indexes: set[int]) -> list[str]:
+    return [t.tag_ for t in verb.doc if t.i in indexes]
 
 
 def _stem(token) -> str:
@@ -43,10 +54,10 @@ def _stem(token) -> str:
 def asked_role(question: str) -> tuple[str, str] | None:
     """("subject" or "object", the verb's stem) that the question's interrogative word fills."""
     doc = parse(question)
-    wh = [t for t in doc if t.lower_ in _WH and t.dep_ != "det"]
+    wh = [t for t in doc if t.lower_ in _WH]
     if not wh:
         return None
-    w = wh[0]
+    w = wh[0].head if wh[0].dep_ == "det" else wh[0]  # "[Which river] flows ...": the noun stands for it
     verb = w.head.head if w.dep_ == "pobj" else w.head
     if verb.pos_ != "VERB":
         return None
@@ -72,8 +83,13 @@ def _roles(verb) -> tuple[set[int], set[int]]:
             objects |= {t.i for t in c.subtree}
     if not subject and verb.dep_ == "xcomp":  # "Rollo agreed to [swear]": Rollo swears
         subject = {t.i for c in verb.head.children if c.dep_ in _SUBJECT for t in c.subtree}
-    if not subject and verb.dep_ == "relcl":  # "the man who [sold] it"
-        subject = {verb.head.i}
+    if verb.dep_ == "relcl" and subject and all(tag in _RELATIVE for tag in _tags(verb, subject)):
+        subject = set()  # "a river that flows": the river flows, not "that"
+    if not subject and verb.dep_ == "relcl":  # "the man who [sold] it", "the Aller, a river that [flows]"
+        noun = verb.head
+        subject = {noun.i, *(c.i for c in noun.children if c.dep_ == "appos")}
+        if noun.dep_ == "appos":
+            subject.add(noun.head.i)
     if not subject and verb.dep_ == "conj" and verb.head.pos_ in ("VERB", "AUX"):
         subject = _roles(verb.head)[0]  # "He appointed Robert ... and [made] Ralph earl": he made
     return subject, objects
@@ -119,3 +135,25 @@ def tree_distance(sentence: str, start: int, end: int, terms: set[str]) -> int:
             links = next((n + up[a.i] for n, a in enumerate([t, *t.ancestors]) if a.i in up), 10**6)
             nearest[term] = min(nearest.get(term, 10**6), links)
     return sum(nearest.values())
+
+
+def named_as(sentence: str, start: int, end: int, noun: str) -> bool:
+    """Whether the sentence says the phrase sentence[start:end] is a `noun` (the asked noun's
+    stem): in apposition ("the Conservative Political Action Conference, an annual gathering",
+    "a gathering, the CPAC") or by "be" ("the largest city is Rotterdam", "Lorelei is a rock")."""
+    if not noun:
+        return False
+    doc = parse(sentence)
+    inside = {t.i for t in doc if start <= t.idx < end}
+    for t in doc:
+        if t.i in inside or _stem(t) != noun or t.pos_ not in ("NOUN", "PROPN"):
+            continue
+        if t.dep_ == "appos" and t.head.i in inside:
+            return True
+        if any(c.dep_ == "appos" and c.i in inside for c in t.children):
+            return True
+        if t.dep_ in ("attr", "nsubj") and t.head.lemma_ == "be":
+            other = "nsubj" if t.dep_ == "attr" else "attr"
+            if any(c.dep_ == other and c.i in inside for c in t.head.children):
+                return True
+    return False

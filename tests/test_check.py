@@ -37,4 +37,4 @@ def test_the_check_on_the_hard_claim_set() -> None:
     precision, recall = tp / max(1, tp + fp), tp / max(1, tp + fn)
     print(f"\nclaim check: precision {precision:.3f} ({tp} of {tp + fp}), recall {recall:.3f}; "
           f"unsupported claims passed by kind: {dict(passed_wrong)}")  # fmt: skip
-    assert precision >= 0.99 and recall >= 0.41  # measured: 1.0 (20 of 20), 0.417
+    assert precision >= 0.99 and recall >= 0.43  # measured: 1.0 (21 of 21), 0.438

@@ -21,9 +21,10 @@ import pytest
 from rag import check
 from rag.answers import _claim_sentences, candidates, verify_claim
 from rag.citations import Evidence, Scored
-from rag.phrases import phrases
+from rag.phrases import _trim, parse, phrases
 from rag.polarity import negations, unasserted
 from rag.questions import FACT, LIST, analyse
+from rag.roles import named_as
 from rag.statements import yes_no
 
 
@@ -166,6 +167,14 @@ def test_a_phrase_is_a_whole_name_or_measure_and_no_more() -> None:
     assert "9 m" in [p.text for p in phrases("In the flood the water rose 9 m above the banks.")]
     delta = "The river delta begins near Huissen aan de Linge, close to the German border."
     assert "Huissen aan de Linge" in [p.text for p in phrases(delta) if p.entity]
+    bridge = "Between Arnhem and Nijmegen the Waal Bridge crosses the river."
+    assert "Arnhem" in [p.text for p in phrases(bridge) if p.entity]
+    # Where the tagger runs a place list into the name after it, the name starts after "the".
+    doc = parse(bridge)
+    start, end = _trim(doc, 0, 7)
+    assert doc[start:end].text == "Waal Bridge"
+    doc = parse("The Church of the Holy Sepulchre stands in Jerusalem.")
+    assert doc[slice(*_trim(doc, 0, 6))].text == "Church of the Holy Sepulchre"
 
 
 def _candidates(question: str, evidence: str) -> list[str]:
@@ -238,9 +247,34 @@ def test_a_name_with_one_letter_wrong_is_still_that_name() -> None:
     # A different name is not a typo; nor is a common word one letter away ("pairs").
     assert check.missing_names("How wide is the river between Bremen and Cleves?", e) == ["Bremen"]
     assert check.missing_names("Who lives in Paris?", "The pairs live in Lyon.") == ["Paris"]
+    # A name the question gives, misspelt, is still the question's own name and not its answer.
+    assert _candidates("What is the Nederrikn called in Brest?", "In Brest the Nederrijn is called the Lek.") == ["Lek"]
+    # Nor does a name the tagger ran on from the place before it: "At [Brest the] Nederrijn".
+    q = "What does the Nederrijn change its name into at Brest?"
+    assert _candidates(q, "At Brest the Nederrijn changes its name into the Lek.") == ["Lek"]
 
 
 def test_a_name_the_tagger_gave_no_type_can_answer_where_or_who() -> None:
     q = "Which river joins the Tarn at Albi?"
     e = "The Ruthen, which joins the Tarn at Albi, is nowadays a clean river."
     assert verify_claim(q, "Ruthen", e, _idf)
+
+
+def test_a_phrase_the_sentence_names_as_the_asked_thing_answers() -> None:
+    # "X - an annual fair": X is the fair, not the town it was held in ("this year's" is no part of it).
+    q = "Which annual fair did both farmers attend?"
+    e = "Both farmers attended this year's Hollin Show — an annual fair of the hill farms — in Bergen, Norway."
+    assert _candidates(q, e)[0] == "Hollin Show"
+    # "the Aller, a river that flows past Celle": the Aller flows, whatever type the tagger gave it.
+    e = "The old mill stands on the Aller, a river that flows past Celle."
+    assert _candidates("Which river flows past the old mill?", e) == ["Aller"]
+    # What counts as naming: apposition either way round, or "be".
+    for sentence, name, noun in [
+        (e, "Aller", "river"),
+        ("The fair of the hill farms, the Hollin Show, ends today.", "Hollin Show", "fair"),
+        ("The largest town of the valley is Orm.", "Orm", "town"),
+        ("Orm is the largest town of the valley.", "Orm", "town"),
+    ]:
+        i = sentence.index(name)
+        assert named_as(sentence, i, i + len(name), check.tokenize(noun)[0]), sentence
+    assert not named_as(e, e.index("Celle"), e.index("Celle") + 5, "river")

@@ -78,3 +78,12 @@ def test_the_shared_name_must_carry_the_question() -> None:
 
 def test_a_short_question_is_not_answered_by_a_shared_name() -> None:
     assert _across("Who committed fraud?") == []
+
+
+def test_only_a_question_asking_for_a_name_is_answered_by_a_shared_name() -> None:
+    choice = (
+        "Does the article on prosecutors who say the founder committed fraud on a vast scale agree with the"
+        " article on investors who once praised him as a genius of the crypto industry, or not?"
+    )
+    kind = ACROSS_Q.replace("Who is the founder that", "What type of founder is it that")
+    assert _across(choice) == [] and _across(kind) == []

@@ -1,0 +1,82 @@
+"""The items of a list answer: the best candidate, those coordinated with it, and those further
+good sentences name in the same relation.
+
+Covers `list_items` (the coordination the best candidate is part of, "Apple, OpenAI and
+Google"; else every candidate scoring close to it) and `more_items` (items spread over
+sentences and articles, each named once: "Open AI" and "OpenAI Inc." are one item).
+
+Does not find or score candidates (rag/answers.py) or decide whether a list is stated at all
+(`answers.compose` gates it like a fact).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from . import check
+
+if TYPE_CHECKING:
+    from .answers import Candidate
+
+# A list's further items may come from sentences within this score of the best...
+LIST_MARGIN = 0.6
+# ... among this many best sentences ...
+LIST_SENTENCES = 8
+# ... when they stand at most this many words from a question term (the verb the items share).
+LIST_DISTANCE = 3
+
+
+def list_items(cands: list[Candidate], total: Callable[[Candidate], float]) -> list[Candidate]:
+    """The best candidate and the phrases coordinated with it; else every entity close to the best."""
+    first = cands[0]
+    if first.phrase.group >= 0:
+        group = [c for c in cands if c.evidence.start == first.evidence.start and c.phrase.group == first.phrase.group]
+        if len(group) > 1:
+            return sorted(group, key=lambda c: c.phrase.start)
+    return [c for c in cands if total(c) >= total(first) - 0.2][:8]
+
+
+def more_items(items: list[Candidate], more: list[Candidate], terms: list[str]) -> list[Candidate]:
+    """The list's items, plus those that other good sentences name in the same relation.
+
+    Items spread over several sentences and articles ("plans to meet with representatives of
+    Apple, OpenAI and Google" in one, "will meet with Meta CEO Mark Zuckerberg" in another):
+    from each further sentence, its best phrase of the items' kind that stands right next to
+    a question term, with the phrases coordinated with it; an item already named (by any of
+    its words other than a company suffix) is not repeated.
+    """
+    label = items[0].phrase.label
+    names = [_item_words(c.phrase.text) for c in items]
+    out = list(items)
+    done = {(c.evidence.source_id, c.evidence.start) for c in items}
+    for c in more:
+        start = (c.evidence.source_id, c.evidence.start)
+        if start in done or c.phrase.label != label:
+            continue
+        if check.distance(c.evidence.text, c.phrase.start, c.phrase.end, terms) > LIST_DISTANCE:
+            continue
+        done.add(start)
+        group = [c]
+        if c.phrase.group >= 0:
+            group = [
+                x
+                for x in more
+                if (x.evidence.source_id, x.evidence.start) == start and x.phrase.group == c.phrase.group
+            ]
+        for x in group:
+            words = _item_words(x.phrase.text)
+            if not words or any(words & n for n in names):
+                continue
+            out.append(x)
+            names.append(words)
+    return out
+
+
+_SUFFIXES = frozenset("inc corp co ltd llc plc s platform group compani".split())
+
+
+def _item_words(text: str) -> set[str]:
+    """The words that name an item: "Open AI" and "OpenAI Inc." both give {"openai"}."""
+    words = [w for w in check.tokenize(text) if w not in _SUFFIXES]
+    return {"".join(words)} | set(words) if words else set()
