@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import cast
 
-from . import citations, writing
+from . import citations, parts, writing
 from .answers import Draft, compose
 from .embedding import Embedder, TextEmbedder
 from .errors import QuestionError
@@ -183,6 +183,16 @@ def ask_stream(
     t0 = time.perf_counter()
     s = _settings(settings, index_dir=index_dir, k=k, model=model)
     question = check_question(question, s.max_question_chars)
+    asked = parts.split(question)
+    if len(asked) > 1:  # two questions in one: each answered, then joined (a partial answer if one is not)
+        kw = {"index_dir": index_dir, "k": k, "model": model, "settings": settings, "generator": generator}
+        first = final_answer(ask_stream(asked[0], history=history, embedder=embedder, **kw))  # type: ignore[arg-type]
+        follow = [*(history or []), {"role": "user", "content": asked[0]}]
+        second = final_answer(ask_stream(asked[1], history=follow, embedder=embedder, **kw))  # type: ignore[arg-type]
+        joined = parts.join(question, asked, [first, second], NOT_IN_DOCUMENTS)
+        yield from _pieces(joined.text)
+        yield joined
+        return
     mode = writing.writer_mode(s.writer, s.model)  # a bad --writer is reported at once too
     if generator is None:
         resolve_model_path(s.model)  # a bad --model is reported at once, even when the answer abstains

@@ -14,6 +14,7 @@ import re
 import pytest
 
 import rag
+from rag import parts
 from rag.errors import QuestionError
 from rag.pipeline import standalone_question
 from rag.store import open_store
@@ -206,3 +207,26 @@ def test_follow_up_is_made_standalone_with_the_previous_question() -> None:
     q = standalone_question("When did he do it?", history)
     assert "Musk" in q and q.startswith("When did he do it?")
     assert standalone_question("Where is the Hayek medal ceremony?", history) == "Where is the Hayek medal ceremony?"
+
+
+def test_two_questions_in_one_are_answered_part_by_part(indexed, embedder) -> None:
+    both = "What satellite internet service has Musk provided to Argentina, and when will the Hayek medal ceremony take place?"
+    answer, _ = _ask(indexed, embedder, both)
+    assert answer.text == "Starlink [1]; June 22 [2]."
+    assert [(c.text, c.citations) for c in answer.claims] == [("Starlink", (1,)), ("June 22", (2,))]
+    _check_citations_resolve(answer, indexed)
+    # A part the documents do not answer is said to be unanswered, the other still answered.
+    half = "What satellite internet service has Musk provided to Argentina, and what is the boiling point of water?"
+    answer, _ = _ask(indexed, embedder, half)
+    assert not answer.abstained and answer.text.startswith("Starlink [1].")
+    assert answer.text.endswith("The documents do not answer “What is the boiling point of water?”")
+    # One question that names two things, or goes on describing the one it asks for, is not split.
+    for one in [
+        "Which company, known for its e-readers, sells cables, and which is accused of fraud?",
+        "What bank raised rates, and whose decisions are awaited by investors?",
+    ]:
+        assert parts.split(one) == [one]
+    assert parts.split("Who met Musk and Altman in April?") == ["Who met Musk and Altman in April?"]
+    assert parts.split("How many people and which companies attended?") == [
+        "How many people and which companies attended?"
+    ]
