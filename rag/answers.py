@@ -68,8 +68,9 @@ def compose(
 ) -> list[Draft]:
     """The claims answering the question, or [] when the evidence does not support an answer.
 
-    passages: the retrieved text of each source (by ID), where a question's names (an outlet
-    in a byline, a title) may stand outside the cited sentences.
+    passages: each source's head (title and byline, `pipeline.article_head`) and retrieved
+    text (by ID), where a question's names (an outlet, a title) may stand outside the cited
+    sentences.
     """
     if not scored:
         return []

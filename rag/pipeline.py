@@ -214,7 +214,9 @@ def ask_stream(
         tg = time.perf_counter()
         passages: dict[str, str] = {}
         for h in hits:
-            passages[h.source_id] = f"{passages.get(h.source_id, '')} {h.title} {h.text}"
+            if h.source_id not in passages:  # the article's head (title, byline, date) speaks for all of it
+                passages[h.source_id] = article_head(source_text(store, h.source_id) or "") or h.title
+            passages[h.source_id] = f"{passages[h.source_id]} {h.text}"
         if mode == "model" and hasattr(scorer, "stream"):
             drafts = writing.write(query, form, scored, store.idf, cast(Generator, scorer), passages)
             timings["writing"] = time.perf_counter() - tg
@@ -305,6 +307,12 @@ def standalone_question(question: str, history: list) -> str:
     names = [w for w in re.findall(r"(?<!^)\b[A-Z][\w'’-]+", previous[-1].strip()) if w.lower() not in question.lower()]
     context = " ".join(dict.fromkeys(names)) or previous[-1].strip()
     return f"{question} ({context})"
+
+
+def article_head(text: str, max_chars: int = 400) -> str:
+    """An article's first two paragraphs, at most max_chars: its title and, in news, the byline
+    ("By Sporting News, published 2023-12-18."), which name the outlet a question may cite."""
+    return "\n\n".join(text.strip().split("\n\n")[:2])[:max_chars]
 
 
 def source_text(store: Store, source_id: str) -> str | None:

@@ -230,3 +230,23 @@ def test_two_questions_in_one_are_answered_part_by_part(indexed, embedder) -> No
     assert parts.split("How many people and which companies attended?") == [
         "How many people and which companies attended?"
     ]
+
+
+def test_the_outlet_in_an_articles_byline_counts_for_each_of_its_sentences(tmp_path, embedder) -> None:
+    # The byline sits in the article's first chunk; the sentence that answers, far below it,
+    # is retrieved alone. A question naming the outlet is still answered from that article.
+    src = tmp_path / "src"
+    src.mkdir()
+    filler = " ".join(f"Paragraph {i} is about the weather in the hills, rain and wind and fog." for i in range(12))
+    (src / "deal.txt").write_text(
+        f"Copper news\n\nBy The Lima Courier, published 2023-03-02.\n\n{filler}\n\n"
+        "The ministry approved the copper export deal in March."
+    )
+    s = rag.Settings(source_dir=src, index_dir=tmp_path / "idx", chunk_tokens=40, k=1)
+    rag.build_index(settings=s, embedder=embedder)
+    answer = rag.ask(
+        "Did The Lima Courier report that the ministry approved the copper export deal?",
+        settings=s, generator=FakeScorer(), embedder=embedder,
+    )  # fmt: skip
+    assert "Lima Courier" not in "".join(h.text for h in answer.hits)
+    assert answer.text.startswith("Yes.")
