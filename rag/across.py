@@ -12,13 +12,12 @@ Does not handle facts a sentence carries (rag/answers.py) or score sentences.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 
 from . import check
 from .citations import Scored
 from .phrases import Phrase, phrases
-from .questions import AUXILIARIES, Form
+from .questions import AUXILIARIES, Form, words
 from .statements import Draft
 
 # Best sentences searched for a name several articles share, and the share of the question
@@ -94,8 +93,8 @@ def across_articles(
 
 
 def _opens_with_auxiliary(question: str) -> bool:
-    words = re.findall(r"[a-z]+", check.fold(question))
-    return bool(words) and words[0] in AUXILIARIES
+    ws = words(question)
+    return bool(ws) and ws[0] in AUXILIARIES
 
 
 def _name_keys(names: set[str]) -> dict[str, str]:

@@ -18,9 +18,10 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from .questions import WH
 from .results import Answer, Citation, Claim
 
-_WH = "who|whom|whose|what|which|when|where|why|how"
+_WH = "|".join(sorted(WH))
 # ", and what ..." / " and when ...": a second question, after at least three words of the first.
 _SECOND = re.compile(rf"(?:,\s*|\s+)and\s+(?=(?:{_WH})\b)", re.IGNORECASE)
 _FIRST = re.compile(rf"^\s*(?:{_WH}|is|are|was|were|do|does|did|has|have|had|can|will|would)\b", re.IGNORECASE)

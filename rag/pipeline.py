@@ -185,10 +185,15 @@ def ask_stream(
     question = check_question(question, s.max_question_chars)
     asked = parts.split(question)
     if len(asked) > 1:  # two questions in one: each answered, then joined (a partial answer if one is not)
-        kw = {"index_dir": index_dir, "k": k, "model": model, "settings": settings, "generator": generator}
-        first = final_answer(ask_stream(asked[0], history=history, embedder=embedder, **kw))  # type: ignore[arg-type]
-        follow = [*(history or []), {"role": "user", "content": asked[0]}]
-        second = final_answer(ask_stream(asked[1], history=follow, embedder=embedder, **kw))  # type: ignore[arg-type]
+
+        def answer(part: str, earlier: list) -> Answer:
+            return final_answer(
+                ask_stream(part, index_dir=index_dir, k=k, model=model, history=earlier, settings=settings,
+                           generator=generator, embedder=embedder)
+            )  # fmt: skip
+
+        first = answer(asked[0], history or [])
+        second = answer(asked[1], [*(history or []), {"role": "user", "content": asked[0]}])
         joined = parts.join(question, asked, [first, second], NOT_IN_DOCUMENTS)
         yield from _pieces(joined.text)
         yield joined

@@ -23,7 +23,7 @@ AUXILIARIES = frozenset(
     "is are was were am be do does did has have had can could will would should shall may might must "
     "isn't aren't wasn't weren't doesn't don't didn't hasn't haven't hadn't can't couldn't won't wouldn't".split()
 )
-_WH = frozenset("who whom whose what which when where why how".split())
+WH = frozenset("who whom whose what which when where why how".split())
 # Nouns that name people, places, times, quantities and organisations: the answer's type when they
 # follow "which"/"what" ("which executive", "what year").
 _PERSON_NOUNS = frozenset(
@@ -168,7 +168,7 @@ def _focus(ws: list[str], start: int) -> tuple[str, ...]:
     if len(rest) > 1 and rest[0] in ("kind", "type", "sort", "kinds", "types", "form") and rest[1] == "of":
         rest = rest[2:]  # "what kind of prison system": the system is asked about
     for w in rest:
-        if w in _VERBISH or w in _WH or w in _OPEN_VERBS or w in _PREPOSITIONS:
+        if w in _VERBISH or w in WH or w in _OPEN_VERBS or w in _PREPOSITIONS:
             break
         if w in ("the", "a", "an", "kind", "type", "sort", "kinds", "types"):
             continue
@@ -223,11 +223,11 @@ def _main_clause(ws: list[str], question: str) -> list[str]:
     there ..." -> "was there ...". Only when the question opens with a word that starts such a
     phrase, and only from the first comma followed by an auxiliary or interrogative word.
     """
-    if not ws or ws[0] in _WH | AUXILIARIES or ws[0] not in _LEADING:
+    if not ws or ws[0] in WH | AUXILIARIES or ws[0] not in _LEADING:
         return ws
     for part in question.split(",")[1:]:
         tail = words(part)
-        if tail and tail[0] in AUXILIARIES | _WH:
+        if tail and tail[0] in AUXILIARIES | WH:
             return words(question[question.index(part) :])
     return ws
 
@@ -261,7 +261,7 @@ def _analyse(question: str) -> Form:
     if ws != words(q):
         q = " ".join(ws)
         low = q.lower()
-    while len(ws) > 1 and ws[0] in _PREPOSITIONS and ws[1] in _WH:  # "From which countries ...", "In what year ..."
+    while len(ws) > 1 and ws[0] in _PREPOSITIONS and ws[1] in WH:  # "From which countries ...", "In what year ..."
         ws = ws[1:]
     if not ws:
         return Form(FACT)

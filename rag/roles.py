@@ -37,10 +37,6 @@ _WH = frozenset(("who", "whom", "what", "which"))
 _RELATIVE = frozenset(("WDT", "WP"))  # "that", "which", "who" opening a relative clause
 
 
-def _tags(verb, indexes: set[int]) -> list[str]:
-    return [t.tag_ for t in verb.doc if t.i in indexes]
-
-
 def _stem(token) -> str:
     """The stem of the word's lemma ("sold" -> "sell") as the keyword index makes it, British
     "-ise" spelled "-ize"; a modal ("will", "may") as written."""
@@ -83,7 +79,7 @@ def _roles(verb) -> tuple[set[int], set[int]]:
             objects |= {t.i for t in c.subtree}
     if not subject and verb.dep_ == "xcomp":  # "Rollo agreed to [swear]": Rollo swears
         subject = {t.i for c in verb.head.children if c.dep_ in _SUBJECT for t in c.subtree}
-    if verb.dep_ == "relcl" and subject and all(tag in _RELATIVE for tag in _tags(verb, subject)):
+    if verb.dep_ == "relcl" and subject and all(verb.doc[i].tag_ in _RELATIVE for i in subject):
         subject = set()  # "a river that flows": the river flows, not "that"
     if not subject and verb.dep_ == "relcl":  # "the man who [sold] it", "the Aller, a river that [flows]"
         noun = verb.head
