@@ -20,6 +20,7 @@ a phrase of the evidence, except "Yes", "No" and the names of articles.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -149,6 +150,14 @@ def _name_runs(question: str) -> list[set[str]]:
     ]
 
 
+def _fuller_name(p: Phrase, names: set[str]) -> bool:
+    """Whether a person's name ends with a name the question gives: the same person, named in full."""
+    words = p.text.split()
+    last = words[-1].removesuffix("'s").removesuffix("’s")
+    regnal = bool(re.fullmatch(r"[IVXL]+", last))  # "Duke William II" is not "Harold II"
+    return p.label == "person" and len(words) > 1 and not regnal and check.fold(last) in names
+
+
 def _proper(sentence: str, p: Phrase) -> bool:
     """Whether every word of the phrase is a proper noun."""
     words = [t for t in parse(sentence) if p.start <= t.idx < p.end and not t.is_punct]
@@ -174,6 +183,7 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
     anchor_set = set(check.tokenize(" ".join(form.anchors)))
     named_set = set(check.tokenize(" ".join(qual)))
     runs = _name_runs(question)
+    given = {check.fold(n) for n in check.question_names(question)}  # the question's names, one word each
     asked_noun = next(iter(check.tokenize(form.focus[-1])), "") if form.focus else ""
     # Per answer text: (phrase, sentence, context sentences needed, stands next to the qualifier).
     found: dict[str, list[tuple[Phrase, Scored, int, bool]]] = {}
@@ -189,6 +199,7 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
         # "Starlink satellite internet service" holds the asked noun: its lead "Starlink" answers.
         wordy.update((s.evidence.start, p.start, p.end) for p, c in pairs if (c.start, c.end) != (p.start, p.end))
         units = [(p.start, p.end) for p in pool if p.entity]
+        asked_people = [(p.start, p.end) for p in pool if _fuller_name(p, given)]
         # "X, an annual gathering" / "the largest city is X": X is named as what is asked for,
         # whatever type the tagger gave it.
         named = {(p.start, p.end) for p in pool if named_as(s.evidence.text, p.start, p.end, asked_noun)}
@@ -211,6 +222,8 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
                 continue
             if any(run <= set(check.tokenize(p.text)) for run in runs):
                 continue  # holds a whole name the question gives: "King Charles III [of West Francia]"
+            if any(p.start <= a and b <= p.end for a, b in asked_people):
+                continue  # "(President) Javier Milei" is the Milei the question names, not who he meets
             v = check.supports(
                 question, p.text, s.evidence.text, idf, (p.start, p.end), context, qual, units, form.focus[-1:]
             )

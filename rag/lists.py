@@ -2,7 +2,7 @@
 good sentences name in the same relation.
 
 Covers `list_items` (the coordination the best candidate is part of, "Apple, OpenAI and
-Google"; else every candidate scoring close to it) and `more_items` (items spread over
+Google"; else every candidate scoring close to it, each name once) and `more_items` (items spread over
 sentences and articles, each named once: "Open AI" and "OpenAI Inc." are one item).
 
 Does not find or score candidates (rag/answers.py) or decide whether a list is stated at all
@@ -34,7 +34,20 @@ def list_items(cands: list[Candidate], total: Callable[[Candidate], float]) -> l
         group = [c for c in cands if c.evidence.start == first.evidence.start and c.phrase.group == first.phrase.group]
         if len(group) > 1:
             return sorted(group, key=lambda c: c.phrase.start)
-    return [c for c in cands if total(c) >= total(first) - 0.2][:8]
+    return _distinct([c for c in cands if total(c) >= total(first) - 0.2])[:8]
+
+
+def _distinct(items: list[Candidate]) -> list[Candidate]:
+    """Each item once: "Zuckerberg" and "Mark Zuckerberg" are one item, named in full."""
+    out: list[Candidate] = []
+    for c in items:
+        words = set(check.tokenize(c.phrase.text))
+        same = next((i for i, o in enumerate(out) if _nested(words, set(check.tokenize(o.phrase.text)))), None)
+        if same is None:
+            out.append(c)
+        elif len(c.phrase.text) > len(out[same].phrase.text):
+            out[same] = c
+    return out
 
 
 def more_items(items: list[Candidate], more: list[Candidate], terms: list[str]) -> list[Candidate]:
@@ -71,6 +84,10 @@ def more_items(items: list[Candidate], more: list[Candidate], terms: list[str]) 
             out.append(x)
             names.append(words)
     return out
+
+
+def _nested(a: set[str], b: set[str]) -> bool:
+    return bool(a and b) and (a <= b or b <= a)
 
 
 _SUFFIXES = frozenset("inc corp co ltd llc plc s platform group compani".split())

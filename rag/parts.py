@@ -18,19 +18,19 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from .questions import WH
+from .questions import AUXILIARIES, WH, words
 from .results import Answer, Citation, Claim
 
 _WH = "|".join(sorted(WH))
 # ", and what ..." / " and when ...": a second question, after at least three words of the first.
 _SECOND = re.compile(rf"(?:,\s*|\s+)and\s+(?=(?:{_WH})\b)", re.IGNORECASE)
-_FIRST = re.compile(rf"^\s*(?:{_WH}|is|are|was|were|do|does|did|has|have|had|can|will|would)\b", re.IGNORECASE)
 
 
 def split(question: str) -> list[str]:
     """The questions a question asks: itself, or its two parts when it is two questions joined
     by "and" (each then ends with the question mark)."""
-    if not _FIRST.match(question):
+    opening = words(question)[:1]
+    if not opening or opening[0] not in WH | AUXILIARIES:
         return [question]
     for m in _SECOND.finditer(question):
         first, second = question[: m.start()].strip(" ,;"), question[m.end() :].strip()

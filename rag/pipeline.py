@@ -213,6 +213,13 @@ def ask_stream(
     timings = {"retrieval": time.perf_counter() - t0}
     drafts: list[Draft] = []
     model_name = ""
+    texts: dict[str, str | None] = {}  # each source's stored text, read once per question
+
+    def text_of(source_id: str) -> str | None:
+        if source_id not in texts:
+            texts[source_id] = source_text(store, source_id)
+        return texts[source_id]
+
     if scored and scored[0].score >= s.abstain_threshold:
         scorer = generator or get_generator(s.model, s.n_ctx, s.n_threads)
         model_name = scorer.name
@@ -220,7 +227,7 @@ def ask_stream(
         passages: dict[str, str] = {}
         for h in hits:
             if h.source_id not in passages:  # the article's head (title, byline, date) speaks for all of it
-                passages[h.source_id] = article_head(source_text(store, h.source_id) or "") or h.title
+                passages[h.source_id] = article_head(text_of(h.source_id) or "") or h.title
             passages[h.source_id] = f"{passages[h.source_id]} {h.text}"
         if mode == "model" and hasattr(scorer, "stream"):
             drafts = writing.write(query, form, scored, store.idf, cast(Generator, scorer), passages)
@@ -230,7 +237,7 @@ def ask_stream(
             drafts = compose(query, form, scored, store.idf, scorer, passages)
             timings["extract"] = time.perf_counter() - te
         timings["generation"] = time.perf_counter() - tg
-    cites, claims = _citations(drafts, store)
+    cites, claims = _citations(drafts, text_of)
     if not claims:
         text, cites, claims = NOT_IN_DOCUMENTS, (), ()
     else:
@@ -244,7 +251,9 @@ def ask_stream(
     )
 
 
-def _citations(drafts: list[Draft], store: Store) -> tuple[tuple[Citation, ...], tuple[Claim, ...]]:
+def _citations(
+    drafts: list[Draft], text_of: Callable[[str], str | None]
+) -> tuple[tuple[Citation, ...], tuple[Claim, ...]]:
     """Citations for the drafts' evidence (each once, numbered from 1), re-checked against the stored text."""
     cites: dict[tuple[str, int, int, int, int], Citation] = {}
     claims = []
@@ -256,7 +265,7 @@ def _citations(drafts: list[Draft], store: Store) -> tuple[tuple[Citation, ...],
             if key not in cites:
                 c = citations.to_citation(ev, len(cites) + 1)
                 c = dataclasses.replace(c, phrase_start=span[0], phrase_end=span[1])
-                if not citations.verify_citation(c, source_text(store, c.source_id)):
+                if not citations.verify_citation(c, text_of(c.source_id)):
                     continue  # cannot happen while quotes are cut from the stored text; never cite what does not resolve
                 cites[key] = c
             markers.append(cites[key].marker)

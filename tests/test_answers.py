@@ -22,6 +22,10 @@ from rag.store import open_store
 from .conftest import FakeEmbedder, FakeScorer
 
 Q = "What satellite internet service has Musk provided to Argentina?"
+SUMMIT = (
+    "Delegations\n\nThe summit will be attended by delegations from France, Germany and Italy. "
+    "The hosts expect a quiet week."
+)
 
 
 @pytest.fixture
@@ -38,6 +42,13 @@ def indexed(settings, embedder):
 def _ask(settings, embedder, question=Q, scorer=None, **kw):
     scorer = scorer or FakeScorer()
     return rag.ask(question, settings=settings, generator=scorer, embedder=embedder, **kw), scorer
+
+
+def _with_article(settings, embedder, corpus, name: str, text: str):
+    """The test corpus plus one article, indexed."""
+    (corpus / name).write_text(text)
+    rag.build_index(settings=settings, embedder=embedder)
+    return settings
 
 
 def _check_citations_resolve(answer, settings) -> None:
@@ -87,11 +98,7 @@ def test_the_model_chooses_only_among_phrases_of_the_evidence(indexed, embedder)
 
 
 def test_a_list_names_each_coordinated_item_with_its_own_citation(settings, embedder, corpus) -> None:
-    (corpus / "summit2.txt").write_text(
-        "Delegations\n\nThe summit will be attended by delegations from France, Germany and Italy. "
-        "The hosts expect a quiet week."
-    )
-    rag.build_index(settings=settings, embedder=embedder)
+    _with_article(settings, embedder, corpus, "summit2.txt", SUMMIT)
     answer, _ = _ask(settings, embedder, "Which countries' delegations will attend the summit?")
     assert answer.kind == "list"
     assert [c.text for c in answer.claims] == ["France", "Germany", "Italy"]
@@ -102,11 +109,7 @@ def test_a_list_names_each_coordinated_item_with_its_own_citation(settings, embe
 
 def test_a_list_whose_best_item_the_model_finds_unlikely_abstains(settings, embedder, corpus) -> None:
     # The same gate as a fact's: a list is stated only if its best item would be.
-    (corpus / "summit2.txt").write_text(
-        "Delegations\n\nThe summit will be attended by delegations from France, Germany and Italy. "
-        "The hosts expect a quiet week."
-    )
-    rag.build_index(settings=settings, embedder=embedder)
+    _with_article(settings, embedder, corpus, "summit2.txt", SUMMIT)
     answer, _ = _ask(
         settings, embedder, "Which countries' delegations will attend the summit?", FakeScorer(lambda t: -9.0)
     )
@@ -250,3 +253,38 @@ def test_the_outlet_in_an_articles_byline_counts_for_each_of_its_sentences(tmp_p
     )  # fmt: skip
     assert "Lima Courier" not in "".join(h.text for h in answer.hits)
     assert answer.text.startswith("Yes.")
+
+
+def test_a_person_the_question_names_is_not_the_answer_in_full(settings, embedder, corpus) -> None:
+    # "Which tech investors will Ferreira meet?": "Portuguese Governor Ana Ferreira", coordinated
+    # with the investor, is the Ferreira asked about (named in full), not one she meets.
+    text = (
+        "Friends\n\nIn a historic meeting at a car factory in Ohio, tech investor Tom Hale and Portuguese "
+        "Governor Ana Ferreira solidified their growing friendship."
+    )
+    _with_article(settings, embedder, corpus, "ohio.txt", text)
+    answer, _ = _ask(settings, embedder, "Which tech investors will Ferreira meet?")
+    assert answer.text == "Tom Hale [1]"
+    # A regnal number is no surname: "Duke William II" may answer a question about "Harold II".
+    from rag.answers import _fuller_name
+    from rag.phrases import phrases
+
+    found = {p.text: p for p in phrases("Duke William II killed Harold II. Tom Hale and Governor Ana Ferreira met.")}
+    assert not _fuller_name(found["Duke William II"], {"harold", "ii"})
+    assert _fuller_name(found["Ana Ferreira"], {"ferreira"})
+
+
+def test_a_list_names_each_person_once_in_full() -> None:
+    # Two sentences name the same person, once by surname: one item, the full name.
+    from rag.answers import Candidate
+    from rag.citations import Evidence
+    from rag.lists import list_items
+    from rag.phrases import Phrase
+
+    def cand(text: str, at: int, rank: float) -> Candidate:
+        ev = Evidence("a", "a:0", "", at, at + 40, f"{text} will meet the president.", 1)
+        return Candidate(Phrase(text, 0, len(text), "person", True, -1), ev, 1.0, 1, rank)
+
+    cands = [cand("Hale", 0, 2.0), cand("Tom Hale", 100, 1.9), cand("Tom Ross", 200, 1.85)]
+    items = list_items(cands, lambda c: c.rank)
+    assert [c.phrase.text for c in items] == ["Tom Hale", "Tom Ross"]
