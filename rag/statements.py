@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from . import check
 from .citations import Evidence, Scored
-from .polarity import unasserted
+from .polarity import carries, unasserted
 
 # A yes needs the evidence to carry this share of the question (IDF-weighted).
 YES_COVERAGE = 0.7
@@ -51,7 +51,12 @@ def yes_no(
     joined = " ".join(e.text for e in chosen) + " " + around
     if check.missing_names(question, joined) or check.coverage(terms, joined, idf) < YES_COVERAGE:
         return []
-    main = chosen[0]
+    # One sentence must hold the event itself, with its named participants: not a plan "with Tim
+    # Cook" for "Did Milei meet Tim Cook?", nor "Milei met Musk" beside another naming Zuckerberg.
+    main = next((e for e in chosen if carries(question, e.text, _before(e, passages))), None)
+    if main is None:
+        return []
+    chosen = [main, *(e for e in chosen if e is not main)]
     # Keep only the sentences needed: the first, and others that add question terms.
     needed = [main]
     have = check.coverage(terms, main.text, idf)
@@ -67,6 +72,12 @@ def yes_no(
         return []  # one sentence it needs negates what another asserts: not decided
     word = "No" if flipped.pop() else "Yes"
     return [Draft(word, tuple(needed))]
+
+
+def _before(e: Evidence, passages: Mapping[str, str] | None) -> str:
+    """What a pronoun of the sentence may refer to: the sentences before it and its article's
+    head and retrieved text."""
+    return " ".join([*(c.text for c in e.context), (passages or {}).get(e.source_id, "")])
 
 
 def open_answer(top: Sequence[Scored]) -> list[Draft]:

@@ -22,7 +22,7 @@ from rag import check
 from rag.answers import _claim_sentences, candidates, verify_claim
 from rag.citations import Evidence, Scored
 from rag.phrases import _trim, parse, phrases
-from rag.polarity import negations, unasserted
+from rag.polarity import carries, negations, unasserted
 from rag.questions import FACT, LIST, analyse
 from rag.roles import named_as
 from rag.statements import yes_no
@@ -67,6 +67,31 @@ def test_a_plan_or_an_expectation_is_not_an_event() -> None:
     assert not unasserted(q, "The museum, which opened its new wing in May, plans to open a café.")
     # A question that asks about the plan itself is not judged.
     assert not unasserted("Will the museum open its new wing?", "The museum will open its new wing next spring.")
+
+
+def test_a_past_event_in_an_adverbial_clause_is_asserted() -> None:
+    # The main clause's future does not make the event "after" it describes a plan.
+    q = "Did Ferreira meet Tom Hale?"
+    assert not unasserted(q, "The trip will come just weeks after investor Tom Hale met with Ferreira in Lisbon.")
+    assert unasserted(q, "The trip will come just weeks before investor Tom Hale meets with Ferreira in Lisbon.")
+
+
+def test_yes_no_needs_one_sentence_with_the_event_and_its_names() -> None:
+    q = "Did Ferreira meet Tom Hale?"
+    assert carries(q, "In April, Tom Hale met with Ferreira in Lisbon.")  # either way round
+    assert not carries(q, "Ferreira has private discussions planned with figures such as Tom Hale.")  # no meeting
+    assert not carries(q, "In April, Ferreira met with Ana Ross, who knows Tom Hale well.")  # met someone else
+    assert carries(q, "Ferreira travelled to Lisbon and met Tom Hale.")  # the subject of the verb it is joined to
+    assert carries("Did Ross manage to build a bridge in Iberia?", "Ross went to the Iberian coast to build a bridge.")
+    assert carries("Does Ross want to build a bridge?", "Ross has signaled a desire to build a bridge.")  # his desire
+    assert carries("Did Ross provide boats to Chile?", "Ross's provision of boats to Chile came late.")  # a noun of it
+    assert carries("Does the article discuss layoffs at Starz?", "Starz cut 10% of its staff.")  # not judged
+    # What an article is asked to suggest may be said in other words; its names must be there.
+    suggests = "Does the Courier suggest that Ross is influencing young players like Tom Hale?"
+    assert carries(suggests, "Ross is helping young players such as Tom Hale.")
+    assert not carries(suggests, "Ross is helping young players such as Ana Ferreira.")
+    two = _scored("In April, Ferreira met with Ana Ross.", "Tom Hale praised the meeting with Ferreira.")
+    assert yes_no(q, two, _idf) == []
 
 
 def test_yes_no_abstains_when_the_evidence_only_plans_it() -> None:

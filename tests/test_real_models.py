@@ -68,6 +68,12 @@ def test_yes_no_from_the_evidence(seeds_index) -> None:
     answer = rag.ask("Has Milei met Musk before?", settings=seeds_index)
     assert answer.kind == "yesno" and answer.text.startswith("Yes.")
     assert any("Musk" in c.quote for c in answer.citations)
+    # Only planned, or said of someone else: no "Yes" (the articles plan talks with Cook, and one
+    # sentence says Milei met Musk while another names Zuckerberg).
+    for question in ("Did Milei meet Tim Cook?", "Has Milei met Zuckerberg?"):
+        assert not rag.ask(question, settings=seeds_index).text.startswith("Yes"), question
+    # Either way round, and after a future main clause: "weeks after Peter Thiel met with Milei".
+    assert rag.ask("Did Milei meet Peter Thiel?", settings=seeds_index).text.startswith("Yes.")
 
 
 def test_the_model_scores_the_same_whatever_was_asked_before(seeds_index) -> None:
