@@ -30,6 +30,9 @@ ACROSS_COVERAGE = 0.4
 # answered by a name its articles share (in articles on one topic they all share the same few).
 # SQuAD dev questions have at most 10 such terms, multihop ones 10 to 35.
 ACROSS_MIN_TERMS = 12
+# Articles cited for such an answer, at most: those that name it best, and others that hold
+# what the first lack (a name of the question, more of its content).
+ACROSS_MAX_CITED = 5
 
 
 def across_articles(
@@ -58,11 +61,13 @@ def across_articles(
     named: dict[str, dict[str, tuple[Phrase, Scored]]] = {}
     fullest: dict[str, tuple[Phrase, Scored]] = {}  # the fullest form of each name: "Sam Bankman-Fried"
     kinds: dict[str, set[str]] = {}
+    mentions: dict[str, dict[str, tuple[Phrase, Scored]]] = {}  # every article naming it in a searched sentence
     for name, p, s, first in found:
         key = key_of[name]
         kinds.setdefault(key, set()).add(p.label)
         if key not in fullest or len(p.text) > len(fullest[key][0].text):
             fullest[key] = (p, s)
+        mentions.setdefault(key, {}).setdefault(s.evidence.source_id, (p, s))
         if first:
             named.setdefault(key, {}).setdefault(s.evidence.source_id, (p, s))
     # A name of the asked kind only (a person for "who"): the articles' agreement is all there is.
@@ -78,18 +83,50 @@ def across_articles(
         full = fullest[key]
         if len(full[0].text) > len(picks[0][0].text):  # state the name whole, citing where it stands so
             picks = [full, *(x for x in picks if x[1] is not full[1])][:4]
-        cited = [s.evidence for _, s in picks]
-        around = " ".join([*(e.title for e in cited), *(passages.get(e.source_id, "") for e in cited)])
-        text = " ".join(e.text for e in cited)
-        if check.missing_names(question, f"{text} {around}", picks[0][0].text):
-            continue
         rest = [t for t in check.content_terms(question, form.focus[-1:]) if t not in check.tokenize(picks[0][0].text)]
-        if check.coverage(rest, f"{text} {around}", idf) < ACROSS_COVERAGE:
+        picks = _more_articles(question, picks, list(mentions[key].values()), passages, rest, idf)
+        held = _held(picks, passages)
+        if check.missing_names(question, held, picks[0][0].text) or check.coverage(rest, held, idf) < ACROSS_COVERAGE:
             continue
+        cited = [s.evidence for _, s in picks]
         p, s = picks[0]
         span = (s.evidence.start + p.start, s.evidence.start + p.end)
         return [Draft(p.text, tuple(cited), span)]
     return []
+
+
+def _more_articles(
+    question: str,
+    picks: list[tuple[Phrase, Scored]],
+    others: list[tuple[Phrase, Scored]],
+    passages: Mapping[str, str],
+    rest: list[str],
+    idf: Callable[[str], float],
+) -> list[tuple[Phrase, Scored]]:
+    """The picked articles and, up to ACROSS_MAX_CITED in all, others naming the answer that hold
+    what the picked ones lack: first a name of the question ("as Fortune reported": the Fortune
+    article), then, while the cited text carries less than ACROSS_COVERAGE of it, more of its content."""
+    answer = picks[0][0].text
+
+    def missing(ps: list[tuple[Phrase, Scored]]) -> int:
+        return len(check.missing_names(question, _held(ps, passages), answer))
+
+    def covered(ps: list[tuple[Phrase, Scored]]) -> float:
+        return check.coverage(rest, _held(ps, passages), idf)
+
+    out = list(picks)
+    for lacks, done in ((missing, 0), (lambda ps: -covered(ps), -ACROSS_COVERAGE)):
+        for x in sorted(others, key=lambda x: -x[1].score):
+            if len(out) >= ACROSS_MAX_CITED or lacks(out) <= done:
+                break
+            if x[1].evidence.source_id not in {s.evidence.source_id for _, s in out} and lacks([*out, x]) < lacks(out):
+                out.append(x)
+    return out
+
+
+def _held(picks: list[tuple[Phrase, Scored]], passages: Mapping[str, str]) -> str:
+    """The cited sentences with their articles' titles and retrieved text."""
+    return " ".join(f"{s.evidence.text} {s.evidence.title} {passages.get(s.evidence.source_id, '')}" for _, s in picks)
 
 
 def _opens_with_auxiliary(question: str) -> bool:

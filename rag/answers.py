@@ -183,7 +183,7 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
     anchor_set = set(check.tokenize(" ".join(form.anchors)))
     named_set = set(check.tokenize(" ".join(qual)))
     runs = _name_runs(question)
-    given = {check.fold(n) for n in check.question_names(question)}  # the question's names, one word each
+    given = {check.bare(n) for n in check.question_names(question)}  # one word each, bare ("Milei's": milei)
     asked_noun = next(iter(check.tokenize(form.focus[-1])), "") if form.focus else ""
     # Per answer text: (phrase, sentence, context sentences needed, stands next to the qualifier).
     found: dict[str, list[tuple[Phrase, Scored, int, bool]]] = {}

@@ -101,7 +101,7 @@ def missing_names(question: str, evidence: str, answer: str = "") -> list[str]:
         if not re.search(rf"(?<![\d,.]){re.escape(num)}(?![\d]|[,.]\d)", evidence):
             missing.append(num)
     for name in question_names(question):
-        w = _bare(name)
+        w = bare(name)
         if w in ev_words or w in ev or fold(w) in fold(answer):
             continue
         if len(w) >= 6 and any(x.startswith(w[:6]) for x in ev_words):  # Norman / Normandy, Argentina / Argentine
@@ -112,7 +112,7 @@ def missing_names(question: str, evidence: str, answer: str = "") -> list[str]:
     return missing
 
 
-def _bare(name: str) -> str:
+def bare(name: str) -> str:
     """A question's name folded, without quotes or a possessive "'s"."""
     return re.sub(r"[’']s$", "", fold(name).strip("’'"))
 
@@ -120,7 +120,7 @@ def _bare(name: str) -> str:
 def _misspelt_question_name(question: str, answer: str) -> bool:
     """Whether every word of the answer is one of the question's names, one letter apart
     ("Nederrijn" for a question about "the Nederrikn")."""
-    names = {_bare(n) for n in question_names(question)}
+    names = {bare(n) for n in question_names(question)}
     words = _WORDS.findall(fold(answer))
     return bool(words) and all(any(len(n) >= 5 and _one_edit(w, n) for n in names) for w in words)
 

@@ -265,6 +265,16 @@ def test_a_person_the_question_names_is_not_the_answer_in_full(settings, embedde
     _with_article(settings, embedder, corpus, "ohio.txt", text)
     answer, _ = _ask(settings, embedder, "Which tech investors will Ferreira meet?")
     assert answer.text == "Tom Hale [1]"
+    # A possessive names her too: she is no candidate for "Ferreira's team".
+    from rag.answers import candidates
+    from rag.citations import Evidence, Scored
+    from rag.questions import analyse
+
+    sentence = text.split("\n\n")[1]
+    ev = Evidence("ohio", "ohio#0", "Friends", 0, len(sentence), sentence, 1)
+    q = "Which tech investors will Ferreira's team meet?"
+    found_names = [c.phrase.text for c in candidates(q, analyse(q), [Scored(ev, 1.0, 1.0, 1.0)], lambda t: 1.0)]
+    assert "Tom Hale" in found_names and not any("Ferreira" in n for n in found_names)
     # A regnal number is no surname: "Duke William II" may answer a question about "Harold II".
     from rag.answers import _fuller_name
     from rag.phrases import phrases

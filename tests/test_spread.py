@@ -63,6 +63,41 @@ def test_a_name_several_articles_share_answers_in_full() -> None:
     assert _across(ACROSS_Q) == ["Sam Bankman-Fried"]
 
 
+def test_an_article_the_question_names_is_cited_where_it_names_the_answer() -> None:
+    # "as The Ledger reported": the Ledger's article names him only below its two best sentences;
+    # it is cited for the name the others do not hold, and without it there is no answer.
+    q = ACROSS_Q.replace("crypto industry?", "crypto industry, as The Ledger reported?")
+    ledger = [
+        _scored("The exchange collapsed in November.", 0.6, "z", 0, "The Ledger: crypto news"),
+        _scored("Its customers lost their savings.", 0.55, "z", 40, "The Ledger: crypto news"),
+        _scored("Bankman-Fried denied the charges.", 0.3, "z", 80, "The Ledger: crypto news"),
+    ]
+    drafts = across.across_articles(q, analyse(q), ACROSS + ledger, _idf, {})
+    assert [d.text for d in drafts] == ["Sam Bankman-Fried"]
+    assert "z" in {e.source_id for e in drafts[0].evidence}
+    assert across.across_articles(q, analyse(q), ACROSS + ledger[:2], _idf, {}) == []
+
+
+def test_an_article_naming_the_answer_is_cited_for_more_of_the_question() -> None:
+    # The first two articles carry too little of the question; a third that names him below its
+    # best sentences carries the rest and is cited. Without it there is no answer.
+    q = ACROSS_Q.replace("industry?", "industry, and who slept on a beanbag beside his trading desk?")
+    rare = {"slept", "beanbag", "besid", "trade", "desk"}  # stems, as the check weighs them
+    beanbag = [
+        _scored("The office had no walls.", 0.6, "w", 0),
+        _scored("Staff worked long hours.", 0.55, "w", 30),
+        _scored("Bankman-Fried slept on a beanbag beside his trading desk.", 0.3, "w", 60),
+    ]
+
+    def idf(term: str) -> float:
+        return 5.0 if term in rare else 1.0
+
+    drafts = across.across_articles(q, analyse(q), ACROSS + beanbag, idf, {})
+    assert [d.text for d in drafts] == ["Sam Bankman-Fried"]
+    assert "w" in {e.source_id for e in drafts[0].evidence}
+    assert across.across_articles(q, analyse(q), ACROSS + beanbag[:2], idf, {}) == []
+
+
 def test_the_shared_name_must_be_of_the_asked_kind() -> None:
     assert _across(ACROSS_Q.replace("Who is the founder", "Which city is the place")) == []
 
