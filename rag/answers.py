@@ -1,7 +1,8 @@
 """Composing the answer a question asks for from scored evidence sentences.
 
 Covers, by the question's form (rag/questions.py):
-- fact: typed candidate phrases (rag/phrases.py) of the best sentences, ranked by how near
+- fact: typed candidate phrases (rag/phrases.py) of the best sentences that hold the asked
+  event with its named participants (`polarity.carries`), ranked by how near
   they stand to what the question asks about, how many articles name them, and how
   likely the model finds each as the reply (`Scorer.score`); the best one that passes
   `check.supports` is the answer, a span of the source;
@@ -10,11 +11,11 @@ Covers, by the question's form (rag/questions.py):
 - list: the best candidate and the items coordinated with it, and those further sentences
   name in the same relation (rag/lists.py), each with its own evidence;
 - yes/no, open and "which articles ...": whole sentences, in rag/statements.py;
-- `verify_claim`: the same composer as a check of a given claim against given evidence.
 Returns `Draft`s: claim text plus the evidence it rests on; the pipeline turns them into
 citations and the answer text.
 
-Does not retrieve, score sentences or build citations; it never writes a word that is not
+Does not retrieve, score sentences, build citations or check a given claim (rag/verify.py
+runs this composer on the claim's evidence); it never writes a word that is not
 a phrase of the evidence, except "Yes", "No" and the names of articles.
 """
 
@@ -26,11 +27,11 @@ from dataclasses import dataclass
 
 from . import check, lists
 from .across import across_articles
-from .chunking import sentences
 from .citations import Evidence, Scored
 from .generation import Scorer
 from .phrases import Phrase, measured, parse, phrases
-from .questions import COMPATIBLE_LABELS, FACT, LIST, OPEN, YESNO, Form, analyse, names_only
+from .polarity import carries
+from .questions import COMPATIBLE_LABELS, FACT, LIST, OPEN, YESNO, Form, names_only
 from .roles import named_as, tree_distance
 from .statements import Draft, open_answer, sources, yes_no
 
@@ -39,7 +40,7 @@ MARGIN = 0.25
 # Candidates sent to the model for scoring, at most.
 MAX_SCORED = 8
 # A fact is stated only when its candidate scores at least this (sentence score + structure +
-# model likelihood, see `_total`); below it the answer abstains. Chosen on SQuAD 2.0 dev
+# model likelihood, see `total`); below it the answer abstains. Chosen on SQuAD 2.0 dev
 # (docs/answers.md): it turns most wrong answers into abstentions at a smaller cost in right ones.
 MIN_TOTAL = 1.0
 # Weight of the model's mean log-probability of a candidate in its combined score (ranking and
@@ -100,7 +101,7 @@ def compose(
         more = candidates(question, form, wide, idf) if len(wide) > len(top) else []
         names = set(check.tokenize(" ".join(check.question_names(question))))
         relation = [t for t in check.content_terms(question) if t not in names]  # "meet", not "Milei"
-        return [_draft(c) for c in lists.more_items(lists.list_items(cands, _total), more, relation)]
+        return [_draft(c) for c in lists.more_items(lists.list_items(cands, total), more, relation)]
     return []
 
 
@@ -191,6 +192,8 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
     wordy: set[tuple[int, int, int]] = set()  # the whole "Y <asked noun>", which repeats the question
     for s in top:
         context = [s.evidence.title] * bool(s.evidence.title) + [e.text for e in s.evidence.context]
+        if not carries(question, s.evidence.text, " ".join(context), anywhere=True):
+            continue  # the sentence does not hold the asked event with its participants
         pool = list(phrases(s.evidence.text))
         pairs = [(p, c) for p in pool if (c := _focus_compound(p, form)) is not None]
         # A lead that names nothing ("many fine [castles]": no noun, name or number) answers nothing.
@@ -277,7 +280,7 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
     name_terms = set(check.tokenize(" ".join(check.question_names(question))))
     out.sort(
         key=lambda c: (
-            -_total(c),
+            -total(c),
             tree_distance(c.evidence.text, c.phrase.start, c.phrase.end, name_terms),
             c.evidence.source_id,
             c.evidence.start,
@@ -287,7 +290,9 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
     return out
 
 
-def _total(c: Candidate, lm: float = 0.0) -> float:
+def total(c: Candidate, lm: float = 0.0) -> float:
+    """A candidate's combined score: structure, support across articles, and the model's
+    mean log-probability weighted by LM_WEIGHT."""
     return c.rank + c.near + 0.2 * (c.support - 1) + LM_WEIGHT * lm
 
 
@@ -349,52 +354,6 @@ def rank(
     else:
         passages = list(dict.fromkeys(c.evidence.text for c in shortlist))[:3]
         lm = scorer.score(answer_prompt(question, passages), [c.phrase.text for c in shortlist])
-    totals = [round(_total(c, x), 4) for c, x in zip(shortlist, lm, strict=True)]
+    totals = [round(total(c, x), 4) for c, x in zip(shortlist, lm, strict=True)]
     order = sorted(range(len(shortlist)), key=lambda i: (-totals[i], i))
     return [shortlist[i] for i in order if totals[i] >= min_total]
-
-
-def verify_claim(
-    question: str, answer: str, evidence: str, idf: Callable[[str], float], scorer: Scorer | None = None
-) -> bool:
-    """Whether the evidence sentence supports `answer` as the answer to `question`.
-
-    The claim passes only if this module, given the same evidence, derives the same answer:
-    for yes/no, the same word; otherwise the claimed phrase must be the best candidate (or
-    hold it, or be held by it) after every structure check. A claim whose phrase stands in
-    the sentence but in another relation (Altman for the Apple executive) fails here.
-    """
-    form = analyse(question)
-    top = _claim_sentences(question, evidence, idf)
-    if form.kind == YESNO or check.fold(answer).strip(" .") in ("yes", "no"):
-        drafts = yes_no(question, top, idf)
-        return bool(drafts) and check.fold(drafts[0].text) == check.fold(answer).strip(" .")
-    if form.kind == OPEN:  # one sentence must hold the claim, and itself name what is asked about
-        return any(
-            check.answer_in_evidence(answer, s.evidence.text) and not check.missing_names(question, s.evidence.text)
-            for s in top
-        )
-    cands = candidates(question, form, top, idf)
-    if not cands:
-        return False
-    claimed = set(check.tokenize(answer))
-    if form.kind == LIST:
-        chosen = set().union(*(set(check.tokenize(c.phrase.text)) for c in lists.list_items(cands, _total)))
-        return bool(claimed) and claimed <= chosen
-    best = set(check.tokenize(rank(question, cands, scorer)[0].phrase.text))
-    return bool(claimed & best) and (claimed <= best or best <= claimed)
-
-
-def _claim_sentences(question: str, evidence: str, idf: Callable[[str], float]) -> list[Scored]:
-    """The evidence's sentences that cover the question nearly as well as the best one, best
-    first, each with those before it as context: what `compose` would search."""
-    terms = check.content_terms(question)
-    out: list[Scored] = []
-    for span in sentences(evidence):
-        a, b = span.start, span.end
-        before = tuple(x.evidence for x in out[-2:])
-        ev = Evidence("claim", "claim", "", a, b, evidence[a:b], 1, before)
-        score = check.coverage(terms, ev.text, idf)
-        out.append(Scored(ev, score, score, score))
-    out.sort(key=lambda s: -s.score)
-    return [s for s in out if s.score >= out[0].score - MARGIN]

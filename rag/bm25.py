@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
@@ -159,6 +160,12 @@ def _stemmer():
         return Stemmer.Stemmer("english")
     except ImportError:  # stemming helps recall but is not essential
         return None
+
+
+def fold(text: str) -> str:
+    """Lower case without accents ("Hervé" -> "herve")."""
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
 
 
 def tokenize(text: str) -> list[str]:

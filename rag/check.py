@@ -20,11 +20,10 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .bm25 import STOP_WORDS, tokenize
+from .bm25 import STOP_WORDS, fold, tokenize
 from .polarity import negations
 from .roles import role_of
 
@@ -50,11 +49,6 @@ class Verdict:
     reason: str = ""
     # How many sentences of context (before the evidence sentence) the claim needed: cite them too.
     context_used: int = 0
-
-
-def fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
 
 
 @functools.lru_cache(maxsize=256)

@@ -4,15 +4,16 @@ Covers: `negations` (how many negations a sentence holds, optionally only those 
 what a question asks about), for the polarity check in rag/check.py; `unasserted` (the
 evidence holds what a question asks about only as a plan, expectation or possibility) and
 `carries` (one sentence holds the asked event with its named participants), for yes/no in
-rag/statements.py. All read the parse of spaCy's small English pipeline (rag/phrases.py).
+rag/statements.py and for the sentences a fact or list is taken from in rag/answers.py. All read the parse of spaCy's small English pipeline (rag/phrases.py).
 
 Does not decide an answer: callers weigh these against the question.
 """
 
 from __future__ import annotations
 
-from .bm25 import tokenize
+from .bm25 import fold, tokenize
 from .phrases import parse
+from .roles import stem
 
 _FAIL = frozenset("fail fails failed failing".split())
 _LACK = frozenset("lack lacks lacked lacking".split())
@@ -50,7 +51,7 @@ def _bears_on(neg, about: frozenset[str]) -> bool:
     return (
         head.dep_ == "ROOT"
         or neg.dep_ == "ROOT"
-        or any(about & {_stem(x), *tokenize(x.lower_)} for x in near if x is not neg and x.pos_ in _CONTENT)
+        or any(about & {stem(x), *tokenize(x.lower_)} for x in near if x is not neg and x.pos_ in _CONTENT)
     )
 
 
@@ -73,12 +74,12 @@ def unasserted(question: str, evidence: str) -> bool:
     A question that itself asks about a plan ("will", "does he plan to") is not judged.
     """
     q = parse(question.replace("’", "'"))
-    if any(_stem(t) in _IRREALIS for t in q):
+    if any(stem(t) in _IRREALIS for t in q):
         return False
     doc = parse(evidence.replace("’", "'"))
     hits: list = []
-    for verbs in ({_stem(t) for t in q if t.dep_ == "ROOT"}, {_stem(t) for t in q if t.pos_ == "VERB"}):
-        hits = hits or [t for t in doc if t.pos_ == "VERB" and _stem(t) in verbs]
+    for verbs in ({stem(t) for t in q if t.dep_ == "ROOT"}, {stem(t) for t in q if t.pos_ == "VERB"}):
+        hits = hits or [t for t in doc if t.pos_ == "VERB" and stem(t) in verbs]
     hits = hits or [t for t in doc if t.dep_ == "ROOT"]
     return bool(hits) and all(_irrealis(t) for t in hits)
 
@@ -86,7 +87,7 @@ def unasserted(question: str, evidence: str) -> bool:
 def _irrealis(token) -> bool:
     """The verb, or a verb it complements, is a plan or possibility ("plans to [meet]", "will meet")."""
     for _ in range(4):
-        if _stem(token) in _IRREALIS or any(c.dep_ == "aux" and _stem(c) in _IRREALIS for c in token.children):
+        if stem(token) in _IRREALIS or any(c.dep_ == "aux" and stem(c) in _IRREALIS for c in token.children):
             return True
         if token.dep_ not in _COMPLEMENT or token.head is token:
             return False
@@ -94,14 +95,6 @@ def _irrealis(token) -> bool:
             return False  # "will come weeks after Thiel [met] Milei": a past event, whatever follows it
         token = token.head
     return False
-
-
-def _stem(token) -> str:
-    """The stem of the word's lemma ("sold" -> "sell") as the keyword index makes it; a modal
-    ("will", "may") as written."""
-    word = (token.lemma_ or token.text).lower()
-    stems = tokenize(word)
-    return stems[0] if stems else word
 
 
 # Verbs by which a question attributes a claim to a source ("Did the Courier report that ..."):
@@ -113,7 +106,7 @@ _REPORTING = frozenset(
 _ARGUMENTS = frozenset("nsubj nsubjpass dobj pobj dative attr".split())
 
 
-def carries(question: str, sentence: str, context: str = "") -> bool:
+def carries(question: str, sentence: str, context: str = "", anywhere: bool = False) -> bool:
     """Whether the sentence holds the question's event with its named participants: the main
     verb (or that of what a source is asked to have reported) and the names that stand as its
     subject, object or prepositional object ("Did Milei meet Tim Cook?" needs a form of "meet",
@@ -122,44 +115,95 @@ def carries(question: str, sentence: str, context: str = "") -> bool:
     What a source is asked to have suggested or reported may be said in other words: there the
     names alone must stand in the sentence. A name the clause refers to by a pronoun ("It did
     not carry cars") may stand anywhere in the sentence or its context (the sentences before
-    it, its article's text). A question whose main verb is "be", "have" or "do", or a reporting
-    verb with no clause after it ("Does the article discuss layoffs?"), is not judged.
+    it, its article's text), and so may one a description stands for as the event's subject
+    ("the far-right leader"). A question whose main verb is "be", "have", "do" or one of naming,
+    or a reporting verb with no clause after it ("Does the article discuss layoffs?"), is not
+    judged.
+
+    anywhere: the names may stand anywhere in the sentence, not only in the event's clause (for
+    a fact, whose other checks weigh where the answer stands; a long list trips the parser).
     """
     q = parse(question.replace("’", "'"))
     verb = next((t for t in q if t.dep_ == "ROOT"), None)
-    reported = verb is not None and _stem(verb) in _REPORTING
+    reported = verb is not None and stem(verb) in _REPORTING
     if verb is not None and reported:
         verb = next((c for c in verb.children if c.dep_ in ("ccomp", "xcomp") and c.pos_ == "VERB"), None)
-    if verb is None or verb.pos_ != "VERB" or verb.lemma_.lower() in ("be", "have", "do"):
+    # "How high did the sea level [rise]": after "did" the tagger may read the verb as a noun.
+    misread = verb is not None and verb.pos_ == "NOUN" and any(t.pos_ == "AUX" and t.lemma_ == "do" for t in q)
+    if verb is None or (verb.pos_ != "VERB" and not misread) or verb.lemma_.lower() in _UNJUDGED:
         return True
-    # "Did he manage to [carve out] a state?": the complement of an implicative verb will do too.
-    stems = {_stem(verb), *(_stem(c) for c in verb.children if c.dep_ == "xcomp" and c.pos_ == "VERB")}
+    # "Did he manage to [carve out] a state?": the complement of an implicative verb will do too;
+    # "hold [talks]": the event is the noun a light verb takes.
+    stems = {_event(verb), *(stem(c) for c in verb.children if c.dep_ == "xcomp" and c.pos_ == "VERB")}
+    if verb.lemma_.lower() in _LIGHT:
+        stems |= {stem(c) for c in verb.children if c.dep_ == "dobj" and c.pos_ == "NOUN"}
     names = []
     for c in verb.children:
         heads = [c] if c.dep_ in _ARGUMENTS else [x for x in c.children if x.dep_ == "pobj"] if c.dep_ == "prep" else []
         for h in heads:
-            names += [t.text.lower() for t in h.subtree if t.pos_ == "PROPN"]
+            names += [fold(t.text) for t in h.subtree if t.pos_ == "PROPN"]
     doc = parse(sentence.replace("’", "'"))
-    around = f"{context} {sentence}".lower()
+    around = fold(f"{context} {sentence}")
     if reported:  # what an article is asked to suggest it says in its own words: its names will do
-        words = sentence.lower()
+        words = fold(sentence)
         refers = any(t.lower_ in _PRONOUNS for t in doc)
         return all(n in words or (refers and n in around) for n in names)
     for v in doc:
-        if v.pos_ not in ("VERB", "NOUN") or not any(_same_word(_stem(v), x) for x in stems):
+        if v.pos_ not in ("VERB", "NOUN") or not any(_same_word(_event(v), x) for x in stems):
             continue
-        clause = _clause(v)
-        refers = any(w in _PRONOUNS for w in clause.split())
+        tokens = list(doc) if anywhere else _clause(v)
+        clause = fold(" ".join(t.text for t in tokens))
+        # A pronoun, or a description standing as the subject of this very event ("the leader
+        # has [talks]"; not "the trip" of "the trip comes after Thiel [met] Milei").
+        doers = {v, _taker(v)} if any(c.dep_ in ("nsubj", "nsubjpass") for c in v.children) else {v, _taker(v), v.head}
+        refers = any(t.lower_ in _PRONOUNS or (_definite(t) and (anywhere or t.head in doers)) for t in tokens)
         if all(n in clause or (refers and n in around) for n in names):
             return True
     return False
 
 
-def _clause(verb) -> str:
-    """The lower-cased text of the verb's clause, in order: its words (not those of clauses
-    nested in it), the noun a relative clause describes, and the subject of the verb it is
-    coordinated with or complements ("Milei travelled to Texas and [met Musk]")."""
+# Verbs a question's event is not judged by: being, having, doing, and naming ("What is X called?").
+_UNJUDGED = frozenset("be have do call name".split())
+# Verbs whose event is the noun they take ("hold talks", "make a visit", "take a trip").
+_LIGHT = frozenset("hold make take give put conduct pay".split())
+
+
+def _taker(noun):
+    """For a noun event, the verb whose subject takes part in it: the light verb that takes it
+    ("has [talks]") or the verb its preposition qualifies ("In a [meeting] ..., Musk and Milei
+    solidified ..."); None otherwise."""
+    if noun.pos_ != "NOUN":
+        return None
+    if noun.dep_ == "dobj" and noun.head.lemma_.lower() in _LIGHT | {"have"}:
+        return noun.head
+    if noun.dep_ == "pobj" and noun.head.dep_ == "prep" and noun.head.head.pos_ == "VERB":
+        return noun.head.head
+    return None
+
+
+def _definite(token) -> bool:
+    """Whether the token is a subject that refers back by description ("the far-right leader",
+    "both presidents")."""
+    return (
+        token.dep_ in ("nsubj", "nsubjpass")
+        and token.pos_ == "NOUN"
+        and any(c.dep_ == "det" and c.lower_ in _DEFINITE for c in token.children)
+    )
+
+
+_DEFINITE = frozenset("the this that these those both".split())
+
+
+def _clause(verb) -> list:
+    """The words of the verb's clause, in order: its own (not those of clauses nested in it),
+    the noun a relative clause describes, the subject of the verb it is coordinated with or
+    complements ("Milei travelled to Texas and [met Musk]"), and, for a noun, the subject of
+    the light verb that takes it ("the leader has [talks] planned"; not "Hale praised the
+    meeting") or of the verb its preposition qualifies ("In a [meeting] ..., Musk and Milei ...")."""
     tokens = _own_words(verb)
+    taker = _taker(verb)
+    if taker is not None:
+        tokens += [t for c in taker.children if c.dep_ in ("nsubj", "nsubjpass") for t in _own_words(c)]
     head = verb
     for _ in range(3):
         if head.dep_ in ("relcl", "acl"):
@@ -174,7 +218,7 @@ def _clause(verb) -> str:
             break
         head = head.head
         tokens += [t for c in head.children if c.dep_ in ("nsubj", "nsubjpass") for t in _own_words(c)]
-    return " ".join(t.text.lower() for t in sorted(set(tokens), key=lambda t: t.i))
+    return sorted(set(tokens), key=lambda t: t.i)
 
 
 _PRONOUNS = frozenset("it he she they him her them his its their".split())
@@ -188,6 +232,14 @@ def _own_words(token) -> list:
         if c.dep_ not in _NESTED and not (c.dep_ == "conj" and c.pos_ in ("VERB", "AUX")):
             out += _own_words(c)
     return out
+
+
+def _event(token) -> str:
+    """The word's stem, with a hyphenated "re-" joined to it as the tagger splits it off
+    ("re-occupied" is "reoccupied")."""
+    doc = token.doc
+    joined = token.i >= 2 and doc[token.i - 1].text == "-" and doc[token.i - 2].lower_ == "re"
+    return f"re{stem(token)}" if joined else stem(token)
 
 
 def _same_word(a: str, b: str) -> bool:

@@ -37,7 +37,7 @@ _WH = frozenset(("who", "whom", "what", "which"))
 _RELATIVE = frozenset(("WDT", "WP"))  # "that", "which", "who" opening a relative clause
 
 
-def _stem(token) -> str:
+def stem(token) -> str:
     """The stem of the word's lemma ("sold" -> "sell") as the keyword index makes it, British
     "-ise" spelled "-ize"; a modal ("will", "may") as written."""
     word = (token.lemma_ or token.text).lower()
@@ -60,11 +60,11 @@ def asked_role(question: str) -> tuple[str, str] | None:
     # "Who did Hugo sell it to?": the small parser may call both "Who" and "Hugo" subjects.
     other_subject = any(c.dep_ == "nsubj" and c.i != w.i for c in verb.children)
     if (w.dep_ == "nsubj" and not other_subject) or (w.dep_ == "pobj" and w.head.dep_ == "agent"):
-        return "subject", _stem(verb)
+        return "subject", stem(verb)
     if w.dep_ == "nsubj":
-        return "object", _stem(verb)
+        return "object", stem(verb)
     if w.dep_ in ("dobj", "nsubjpass", "dative", "pobj"):
-        return "object", _stem(verb)
+        return "object", stem(verb)
     return None
 
 
@@ -98,10 +98,10 @@ def role_of(question: str, evidence: str, start: int, end: int) -> bool | None:
     asked = asked_role(question)
     if asked is None:
         return None
-    role, stem = asked
+    role, verb_stem = asked
     doc = parse(evidence)
     span = {t.i for t in doc if start <= t.idx < end}
-    verbs = [t for t in doc if t.pos_ == "VERB" and _stem(t) == stem]
+    verbs = [t for t in doc if t.pos_ == "VERB" and stem(t) == verb_stem]
     if not span or not verbs:
         return None
     verdicts = []
@@ -127,7 +127,7 @@ def tree_distance(sentence: str, start: int, end: int, terms: set[str]) -> int:
     for t in doc:
         if start <= t.idx < end:
             continue
-        for term in terms & {_stem(t), *tokenize(t.lower_)}:
+        for term in terms & {stem(t), *tokenize(t.lower_)}:
             links = next((n + up[a.i] for n, a in enumerate([t, *t.ancestors]) if a.i in up), 10**6)
             nearest[term] = min(nearest.get(term, 10**6), links)
     return sum(nearest.values())
@@ -142,7 +142,7 @@ def named_as(sentence: str, start: int, end: int, noun: str) -> bool:
     doc = parse(sentence)
     inside = {t.i for t in doc if start <= t.idx < end}
     for t in doc:
-        if t.i in inside or _stem(t) != noun or t.pos_ not in ("NOUN", "PROPN"):
+        if t.i in inside or stem(t) != noun or t.pos_ not in ("NOUN", "PROPN"):
             continue
         if t.dep_ == "appos" and t.head.i in inside:
             return True

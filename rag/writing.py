@@ -5,7 +5,7 @@ evidence sentences as numbered passages [1]..[6], quoted data, not instructions)
 generation, parsing the reply into statements and the markers they end with, and keeping a
 statement only when the passage it cites says it, by the question's form:
 - fact and list: each phrase must stand verbatim in a cited sentence and pass
-  `answers.verify_claim` on that sentence (the extractive composer, given that sentence alone,
+  `verify.verify_claim` on that sentence (the extractive composer, given that sentence alone,
   derives the same answer); the claim is the phrase as it stands in the source, with its offsets;
 - yes/no: the model's word is kept only if `statements.yes_no` on the cited sentences says it too;
 - open: a sentence is kept only if the cited sentence is one the extractive composer would
@@ -24,13 +24,14 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from . import check
-from .answers import MARGIN, verify_claim
+from .answers import MARGIN
 from .bm25 import STOP_WORDS
 from .citations import Evidence, Scored
 from .errors import WriterError
 from .generation import BUNDLED_FILE, Generator
 from .questions import LIST, OPEN, YESNO, Form
 from .statements import Draft, yes_no
+from .verify import verify_claim
 
 WRITERS = ("auto", "extract", "model")
 # Evidence sentences shown to the model as numbered passages.

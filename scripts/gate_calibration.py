@@ -64,7 +64,7 @@ def dump(questions: str, index: str, out: str) -> None:
                     for i, x in enumerate(cands):
                         right = bool(q["answerable"] and answer_correct(x.phrase.text, q["answers"]))
                         row["cands"].append(
-                            {"text": x.phrase.text, "struct": answers._total(x), "lm": lm[i],
+                            {"text": x.phrase.text, "struct": answers.total(x), "lm": lm[i],
                              "lm_cap": lm[len(texts) + i], "lm_noq": noq[i], "right": right}
                         )  # fmt: skip
             fh.write(json.dumps(row) + "\n")

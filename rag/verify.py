@@ -1,0 +1,69 @@
+"""The claim check: whether given evidence supports a claim, by composing the answer from it.
+
+`verify_claim` splits the evidence into sentences, scores each by how much of the question it
+covers (as the pipeline would), and runs the composer of rag/answers.py on them: a claim passes
+only if the composer derives the same answer (the same yes/no word; the same phrase, or one
+holding or held by it; items it would list; an open claim standing in one sentence that names
+what is asked about). Used by rag/writing.py for what a larger model writes, and by the hard
+claim set in tests/test_check.py.
+
+Does not retrieve, score the model's text, or build citations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from . import check, lists
+from .answers import MARGIN, candidates, rank, total
+from .chunking import sentences
+from .citations import Evidence, Scored
+from .generation import Scorer
+from .questions import LIST, OPEN, YESNO, analyse
+from .statements import yes_no
+
+
+def verify_claim(
+    question: str, answer: str, evidence: str, idf: Callable[[str], float], scorer: Scorer | None = None
+) -> bool:
+    """Whether the evidence sentence supports `answer` as the answer to `question`.
+
+    The claim passes only if the composer (rag/answers.py), given the same evidence, derives the same answer:
+    for yes/no, the same word; otherwise the claimed phrase must be the best candidate (or
+    hold it, or be held by it) after every structure check. A claim whose phrase stands in
+    the sentence but in another relation (Altman for the Apple executive) fails here.
+    """
+    form = analyse(question)
+    top = _claim_sentences(question, evidence, idf)
+    if form.kind == YESNO or check.fold(answer).strip(" .") in ("yes", "no"):
+        drafts = yes_no(question, top, idf)
+        return bool(drafts) and check.fold(drafts[0].text) == check.fold(answer).strip(" .")
+    if form.kind == OPEN:  # one sentence must hold the claim, and itself name what is asked about
+        return any(
+            check.answer_in_evidence(answer, s.evidence.text) and not check.missing_names(question, s.evidence.text)
+            for s in top
+        )
+    cands = candidates(question, form, top, idf)
+    if not cands:
+        return False
+    claimed = set(check.tokenize(answer))
+    if form.kind == LIST:
+        chosen = set().union(*(set(check.tokenize(c.phrase.text)) for c in lists.list_items(cands, total)))
+        return bool(claimed) and claimed <= chosen
+    best = set(check.tokenize(rank(question, cands, scorer)[0].phrase.text))
+    return bool(claimed & best) and (claimed <= best or best <= claimed)
+
+
+def _claim_sentences(question: str, evidence: str, idf: Callable[[str], float]) -> list[Scored]:
+    """The evidence's sentences that cover the question nearly as well as the best one, best
+    first, each with those before it as context: what `compose` would search."""
+    terms = check.content_terms(question)
+    out: list[Scored] = []
+    for span in sentences(evidence):
+        a, b = span.start, span.end
+        before = tuple(x.evidence for x in out[-2:])
+        ev = Evidence("claim", "claim", "", a, b, evidence[a:b], 1, before)
+        score = check.coverage(terms, ev.text, idf)
+        out.append(Scored(ev, score, score, score))
+    out.sort(key=lambda s: -s.score)
+    return [s for s in out if s.score >= out[0].score - MARGIN]
