@@ -115,12 +115,19 @@ def _more_articles(
         return check.coverage(rest, _held(ps, passages), idf)
 
     out = list(picks)
+    cited = {s.evidence.source_id for _, s in out}
     for lacks, done in ((missing, 0), (lambda ps: -covered(ps), -ACROSS_COVERAGE)):
+        now = lacks(out)
         for x in sorted(others, key=lambda x: -x[1].score):
-            if len(out) >= ACROSS_MAX_CITED or lacks(out) <= done:
+            if len(out) >= ACROSS_MAX_CITED or now <= done:
                 break
-            if x[1].evidence.source_id not in {s.evidence.source_id for _, s in out} and lacks([*out, x]) < lacks(out):
+            if x[1].evidence.source_id in cited:
+                continue
+            after = lacks([*out, x])
+            if after < now:
                 out.append(x)
+                cited.add(x[1].evidence.source_id)
+                now = after
     return out
 
 

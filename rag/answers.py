@@ -154,9 +154,8 @@ def _name_runs(question: str) -> list[set[str]]:
 def _fuller_name(p: Phrase, names: set[str]) -> bool:
     """Whether a person's name ends with a name the question gives: the same person, named in full."""
     words = p.text.split()
-    last = words[-1].removesuffix("'s").removesuffix("’s")
-    regnal = bool(re.fullmatch(r"[IVXL]+", last))  # "Duke William II" is not "Harold II"
-    return p.label == "person" and len(words) > 1 and not regnal and check.fold(last) in names
+    regnal = bool(re.fullmatch(r"[IVXL]+", words[-1].removesuffix("'s").removesuffix("’s")))  # not "Harold II"
+    return p.label == "person" and len(words) > 1 and not regnal and check.bare(words[-1]) in names
 
 
 def _proper(sentence: str, p: Phrase) -> bool:

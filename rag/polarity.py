@@ -4,7 +4,8 @@ Covers: `negations` (how many negations a sentence holds, optionally only those 
 what a question asks about), for the polarity check in rag/check.py; `unasserted` (the
 evidence holds what a question asks about only as a plan, expectation or possibility) and
 `carries` (one sentence holds the asked event with its named participants), for yes/no in
-rag/statements.py and for the sentences a fact or list is taken from in rag/answers.py. All read the parse of spaCy's small English pipeline (rag/phrases.py).
+rag/statements.py and for the sentences a fact or list is taken from in rag/answers.py. All
+read the parse of spaCy's small English pipeline (rag/phrases.py).
 
 Does not decide an answer: callers weigh these against the question.
 """
@@ -166,6 +167,8 @@ def carries(question: str, sentence: str, context: str = "", anywhere: bool = Fa
 _UNJUDGED = frozenset("be have do call name".split())
 # Verbs whose event is the noun they take ("hold talks", "make a visit", "take a trip").
 _LIGHT = frozenset("hold make take give put conduct pay".split())
+# Verbs whose subject takes part in the noun event they take ("the leader has [talks] planned").
+_TAKES_EVENT = _LIGHT | {"have"}
 
 
 def _taker(noun):
@@ -174,7 +177,7 @@ def _taker(noun):
     solidified ..."); None otherwise."""
     if noun.pos_ != "NOUN":
         return None
-    if noun.dep_ == "dobj" and noun.head.lemma_.lower() in _LIGHT | {"have"}:
+    if noun.dep_ == "dobj" and noun.head.lemma_.lower() in _TAKES_EVENT:
         return noun.head
     if noun.dep_ == "pobj" and noun.head.dep_ == "prep" and noun.head.head.pos_ == "VERB":
         return noun.head.head
