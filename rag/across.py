@@ -12,12 +12,13 @@ Does not handle facts a sentence carries (rag/answers.py) or score sentences.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 
 from . import check
 from .citations import Scored
 from .phrases import Phrase, phrases
-from .questions import AUXILIARIES, Form, words
+from .questions import AUXILIARIES, Form, described_as, words
 from .statements import Draft
 
 # Best sentences searched for a name several articles share, and the share of the question
@@ -77,16 +78,17 @@ def across_articles(
          if len(by) >= 2 and (form.answer_type == "thing" or form.answer_type in kinds[k])),
         reverse=True,
     )  # fmt: skip
+    described = described_as(question, form)  # "individual": the answer, not what the evidence says of it
     for *_, key in ranked[:3]:
         by = named[key]
         picks = sorted(by.values(), key=lambda x: -x[1].score)[:3]
         full = fullest[key]
         if len(full[0].text) > len(picks[0][0].text):  # state the name whole, citing where it stands so
             picks = [full, *(x for x in picks if x[1] is not full[1])][:4]
-        rest = [t for t in check.content_terms(question, form.focus[-1:]) if t not in check.tokenize(picks[0][0].text)]
+        rest = [t for t in check.content_terms(question, described) if t not in check.tokenize(picks[0][0].text)]
         picks = _more_articles(question, picks, list(mentions[key].values()), passages, rest, idf)
         held = _held(picks, passages)
-        if check.missing_names(question, held, picks[0][0].text) or check.coverage(rest, held, idf) < ACROSS_COVERAGE:
+        if _unheld(question, held, picks[0][0].text) or check.coverage(rest, held, idf) < ACROSS_COVERAGE:
             continue
         cited = [s.evidence for _, s in picks]
         p, s = picks[0]
@@ -109,7 +111,7 @@ def _more_articles(
     answer = picks[0][0].text
 
     def missing(ps: list[tuple[Phrase, Scored]]) -> int:
-        return len(check.missing_names(question, _held(ps, passages), answer))
+        return len(_unheld(question, _held(ps, passages), answer))
 
     def covered(ps: list[tuple[Phrase, Scored]]) -> float:
         return check.coverage(rest, _held(ps, passages), idf)
@@ -129,6 +131,21 @@ def _more_articles(
                 cited.add(x[1].evidence.source_id)
                 now = after
     return out
+
+
+def _unheld(question: str, held: str, answer: str) -> list[str]:
+    """The question's numbers and names the held text lacks; a name of several words is held
+    when its first or last word stands there as a name (capitalised), the short forms articles
+    use after the first mention ("Alameda" for "Alameda Research", "Yedidia" for "Adam Yedidia").
+    """
+    missing = check.missing_names(question, held, answer)
+    lacking = set(missing)
+    for run in check.name_runs(question):
+        words = [w for w in run if w.lower() not in ("the", "a", "an")]
+        ends = {re.sub(r"[’']s$", "", w.strip("’'")) for w in (words[0], words[-1])} if len(words) > 1 else set()
+        if any(re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", held) for w in ends):
+            lacking -= set(words)
+    return [m for m in missing if m in lacking]
 
 
 def _held(picks: list[tuple[Phrase, Scored]], passages: Mapping[str, str]) -> str:

@@ -139,15 +139,9 @@ def _focus_compound(p: Phrase, form: Form) -> Phrase | None:
 
 def _name_runs(question: str) -> list[set[str]]:
     """The question's names of two words or more, as sets of keyword stems ("King Charles III")."""
-    names = set(check.question_names(question))
-    runs: list[list[str]] = [[]]
-    for word in question.replace("?", " ").split():
-        if word.strip(",.;:") in names:
-            runs[-1].append(word.strip(",.;:"))
-        elif runs[-1]:
-            runs.append([])
     return [
-        set(check.tokenize(" ".join(w.removesuffix("'s").removesuffix("’s") for w in r))) for r in runs if len(r) > 1
+        set(check.tokenize(" ".join(w.removesuffix("'s").removesuffix("’s") for w in run)))
+        for run in check.name_runs(question)
     ]
 
 

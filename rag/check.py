@@ -84,6 +84,20 @@ def question_names(question: str) -> list[str]:
     return _NAME.findall(question)
 
 
+def name_runs(question: str) -> list[list[str]]:
+    """The question's names of two words or more, each as its words ("King Charles III"); a
+    comma, a stop or a closing quote ends a name."""
+    names = set(question_names(question))
+    runs: list[list[str]] = [[]]
+    for word in question.split():
+        w = word.strip("\"“”‘’'(),.;:?!")
+        if w in names:
+            runs[-1].append(w)
+        if w not in names or word[-1] in ",.;:?!\"”’')":
+            runs.append([])
+    return [r for r in runs if len(r) > 1]
+
+
 def missing_names(question: str, evidence: str, answer: str = "") -> list[str]:
     """Numbers and capitalised names of the question that the evidence does not hold."""
     ev = fold(evidence)

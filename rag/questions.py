@@ -254,6 +254,21 @@ def names_only(anchors: tuple[str, ...], question: str) -> tuple[str, ...]:
     return tuple(a for a in anchors if a.rstrip("'’").removesuffix("'s").removesuffix("’s") in named or a in named)
 
 
+def described_as(question: str, form: Form) -> tuple[str, ...]:
+    """The noun a question names its answer by: the focus of "which/what <noun>", or the noun of
+    "Who is the <noun> that ..." ("individual"), which the evidence names by example, not by
+    that word."""
+    if form.focus:
+        return form.focus[-1:]
+    ws = words(question)
+    if len(ws) > 3 and ws[0] == "who" and ws[1] in ("is", "was") and ws[2] in ("the", "a", "an"):
+        focus = _before_verb(_focus(ws, 2), question)
+        cut = [i for i, w in enumerate(focus) if w in _CLAUSE_WORDS]
+        focus = focus[: cut[0]] if cut else focus
+        return focus[-1:]
+    return ()
+
+
 def _analyse(question: str) -> Form:
     q = question.strip()
     low = q.lower()

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from rag import cpu
+from rag.check import name_runs
 from rag.embedding import Embedder
-from rag.questions import analyse
+from rag.questions import analyse, described_as
 
 
 @pytest.mark.parametrize(
@@ -52,6 +53,29 @@ def test_qualifiers_and_kinds_of_things() -> None:
     assert analyse("Which tech companies' engineers went on strike?").anchors == ("tech",)
     assert analyse("What kind of bridge was built?").kind_of
     assert analyse("What did the town turn the mill into?").last_preposition == "into"
+
+
+@pytest.mark.parametrize(
+    ("question", "noun"),
+    [
+        ("Which bank's chairman resigned?", ("chairman",)),
+        ("Who is the individual that founded the bank and later resigned?", ("individual",)),
+        ("Who was the Norse leader praised by poets?", ("leader",)),
+        ("Who founded the bank?", ()),
+    ],
+)
+def test_the_noun_a_question_names_its_answer_by(question, noun) -> None:
+    assert described_as(question, analyse(question)) == noun
+
+
+def test_names_of_several_words_end_at_punctuation() -> None:
+    q = "Did 'Sporting News' say that Adam Yedidia, Warren Buffet and Judge Lewis Kaplan's court met in Paris, France?"
+    assert name_runs(q) == [
+        ["Sporting", "News"],
+        ["Adam", "Yedidia"],
+        ["Warren", "Buffet"],
+        ["Judge", "Lewis", "Kaplan's"],
+    ]
 
 
 @pytest.mark.parametrize(

@@ -98,6 +98,27 @@ def test_an_article_naming_the_answer_is_cited_for_more_of_the_question() -> Non
     assert across.across_articles(q, analyse(q), ACROSS + beanbag[:2], idf, {}) == []
 
 
+def test_a_name_of_several_words_is_held_by_the_short_form_articles_use() -> None:
+    # "Alameda Research" stands in the articles as "Alameda"; a lower-case "research" is not it.
+    q = ACROSS_Q.replace("crypto industry?", "crypto industry, and who founded Alameda Research?")
+    founded = _scored("Bankman-Fried founded Alameda in 2017.", 0.6, "v", 0)
+    assert [d.text for d in across.across_articles(q, analyse(q), ACROSS + [founded], _idf, {})] == [
+        "Sam Bankman-Fried"
+    ]
+    research = _scored("Bankman-Fried founded a research firm in 2017.", 0.6, "v", 0)
+    assert across.across_articles(q, analyse(q), ACROSS + [research], _idf, {}) == []
+
+
+def test_the_noun_a_who_question_describes_its_answer_by_need_not_be_in_the_articles() -> None:
+    # "Who is the individual that ...": the articles name him, they do not call him "individual".
+    q = ACROSS_Q.replace("Who is the founder", "Who is the individual")
+
+    def idf(term: str) -> float:
+        return 20.0 if term == "individu" else 1.0
+
+    assert [d.text for d in across.across_articles(q, analyse(q), ACROSS, idf, {})] == ["Sam Bankman-Fried"]
+
+
 def test_the_shared_name_must_be_of_the_asked_kind() -> None:
     assert _across(ACROSS_Q.replace("Who is the founder", "Which city is the place")) == []
 
