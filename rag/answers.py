@@ -10,7 +10,8 @@ Covers, by the question's form (rag/questions.py):
   share (rag/across.py), each article cited;
 - list: the best candidate and the items coordinated with it, and those further sentences
   name in the same relation (rag/lists.py), each with its own evidence;
-- yes/no, open and "which articles ...": whole sentences, in rag/statements.py;
+- yes/no, open (from sentences that hold the asked event, as for a fact) and "which
+  articles ...": whole sentences, in rag/statements.py;
 Returns `Draft`s: claim text plus the evidence it rests on; the pipeline turns them into
 citations and the answer text.
 
@@ -79,7 +80,8 @@ def compose(
     best = scored[0].score
     top = [s for s in scored if s.score >= best - MARGIN][:6]
     if form.kind == OPEN:
-        return open_answer(top)
+        # Like a fact, only from sentences that hold the asked event with its participants.
+        return open_answer([s for s in top if carries(question, s.evidence.text, _context(s), anywhere=True)])
     if form.kind == YESNO:
         return yes_no(question, top, idf, passages or {})
     if form.kind == LIST and form.answer_type == "source":
@@ -103,6 +105,11 @@ def compose(
         relation = [t for t in check.content_terms(question) if t not in names]  # "meet", not "Milei"
         return [_draft(c) for c in lists.more_items(lists.list_items(cands, total), more, relation)]
     return []
+
+
+def _context(s: Scored) -> str:
+    """What the sentence's pronouns may refer to: its article's title and the sentences before it."""
+    return " ".join([s.evidence.title, *(e.text for e in s.evidence.context)])
 
 
 def _draft(c: Candidate) -> Draft:

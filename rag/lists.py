@@ -41,8 +41,7 @@ def _distinct(items: list[Candidate]) -> list[Candidate]:
     """Each item once: "Zuckerberg" and "Mark Zuckerberg" are one item, named in full."""
     out: list[Candidate] = []
     for c in items:
-        words = set(check.tokenize(c.phrase.text))
-        same = next((i for i, o in enumerate(out) if _nested(words, set(check.tokenize(o.phrase.text)))), None)
+        same = next((i for i, o in enumerate(out) if _same_item(c.phrase.text, o.phrase.text)), None)
         if same is None:
             out.append(c)
         elif len(c.phrase.text) > len(out[same].phrase.text):
@@ -56,11 +55,10 @@ def more_items(items: list[Candidate], more: list[Candidate], terms: list[str]) 
     Items spread over several sentences and articles ("plans to meet with representatives of
     Apple, OpenAI and Google" in one, "will meet with Meta CEO Mark Zuckerberg" in another):
     from each further sentence, its best phrase of the items' kind that stands right next to
-    a question term, with the phrases coordinated with it; an item already named (by any of
-    its words other than a company suffix) is not repeated.
+    a question term, with the phrases coordinated with it; an item already named, under the
+    same or a fuller form (`_same_item`), is not repeated.
     """
     label = items[0].phrase.label
-    names = [_item_words(c.phrase.text) for c in items]
     out = list(items)
     done = {(c.evidence.source_id, c.evidence.start) for c in items}
     for c in more:
@@ -78,16 +76,17 @@ def more_items(items: list[Candidate], more: list[Candidate], terms: list[str]) 
                 if (x.evidence.source_id, x.evidence.start) == start and x.phrase.group == c.phrase.group
             ]
         for x in group:
-            words = _item_words(x.phrase.text)
-            if not words or any(words & n for n in names):
-                continue
-            out.append(x)
-            names.append(words)
+            if _item_words(x.phrase.text) and not any(_same_item(x.phrase.text, o.phrase.text) for o in out):
+                out.append(x)
     return out
 
 
-def _nested(a: set[str], b: set[str]) -> bool:
-    return bool(a and b) and (a <= b or b <= a)
+def _same_item(a: str, b: str) -> bool:
+    """Whether two phrases name one item: the words of one are among the other's ("Zuckerberg",
+    "Mark Zuckerberg"; "Open AI", "OpenAI Inc."), not merely share one ("Sam Altman", "Sam
+    Bankman-Fried")."""
+    wa, wb = _item_words(a), _item_words(b)
+    return bool(wa and wb) and (wa <= wb or wb <= wa)
 
 
 _SUFFIXES = frozenset("inc corp co ltd llc plc s platform group compani".split())

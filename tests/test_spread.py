@@ -44,6 +44,21 @@ def test_an_item_is_not_repeated_under_another_form() -> None:
     assert _compose(LIST_Q, [LIST_BEST, again]) == ["Apple", "OpenAI", "Google"]
 
 
+def test_items_sharing_a_word_are_still_two_items() -> None:
+    q = "Which executives does Milei plan to meet?"
+    best = _scored("Milei plans to meet with executives Sam Altman and Tim Cook.", 1.2)
+    more = _scored("Milei also plans to meet with Sam Bankman-Fried on Friday.", 0.8, "b")
+    assert _compose(q, [best, more]) == ["Sam Altman", "Tim Cook", "Sam Bankman-Fried"]
+
+
+def test_an_open_answer_comes_only_from_sentences_that_hold_the_asked_event() -> None:
+    q = "Why did the council reject the budget?"
+    approved = _scored("The council approved the budget after a long debate.", 1.2)
+    rejected = _scored("The council rejected the budget because taxes would rise.", 1.1, "b")
+    assert _compose(q, [approved]) == []
+    assert _compose(q, [approved, rejected]) == [rejected.evidence.text]
+
+
 ACROSS_Q = (
     "Who is the founder that prosecutors say committed fraud on a vast scale, and whom investors once praised"
     " as a genius of the crypto industry?"
