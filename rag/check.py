@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from .bm25 import STOP_WORDS, fold, tokenize
 from .polarity import negations
+from .questions import without_request
 from .roles import role_of
 
 _WORDS = re.compile(r"\w+")
@@ -62,6 +63,7 @@ def content_terms(question: str, asked: Sequence[str] = ()) -> list[str]:
     evidence names by example, not by that word)."""
     skip = _skipped_terms(tuple(asked))
     question = _KIND_OF.sub(" ", question)  # "what kind of X": the evidence names the kind, not the word
+    question = without_request(question)  # "List ...", "Tell me about ...": no content of the question's
     return [t for t in dict.fromkeys(tokenize(question)) if t not in skip]
 
 

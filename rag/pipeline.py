@@ -24,7 +24,7 @@ from .errors import QuestionError
 from .generation import Generator, Scorer, get_generator, resolve_model_path
 from .indexing import build_index as _build_index
 from .indexing import index_config
-from .questions import OPEN, YESNO, analyse
+from .questions import OPEN, YESNO, analyse, without_request
 from .results import Answer, Citation, Claim, Hit, IndexStats
 from .retrieval import Retriever
 from .settings import Settings
@@ -205,11 +205,12 @@ def ask_stream(
     store = retriever.store
     query = standalone_question(question, history or [])
     form = analyse(question)
-    qvec = retriever.query_vector(query)
-    hits = tuple(retriever.search(query, s.k, query_vector=qvec))
+    searched = without_request(query)  # "List the companies ...": searched as "the companies ..."
+    qvec = retriever.query_vector(searched)
+    hits = tuple(retriever.search(searched, s.k, query_vector=qvec))
     evidence = citations.candidate_sentences(hits)
     svecs = retriever.embedder.encode([e.text for e in evidence])
-    scored = citations.score_sentences(query, evidence, qvec, svecs, store.idf, form)
+    scored = citations.score_sentences(searched, evidence, qvec, svecs, store.idf, form)
     timings = {"retrieval": time.perf_counter() - t0}
     drafts: list[Draft] = []
     model_name = ""

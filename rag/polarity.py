@@ -126,6 +126,13 @@ def carries(question: str, sentence: str, context: str = "", anywhere: bool = Fa
     """
     q = parse(question.replace("’", "'"))
     verb = next((t for t in q if t.dep_ == "ROOT"), None)
+    if verb is not None and _imperative(verb):
+        # "List the companies Milei will [meet]", "Explain why he was [reelected]": the request
+        # is no event; the clause it governs is, and with none ("Give an overview of X") the
+        # question is not judged.
+        verb = _requested(verb)
+        if verb is None:
+            return True
     reported = verb is not None and stem(verb) in _REPORTING
     if verb is not None and reported:
         verb = next((c for c in verb.children if c.dep_ in ("ccomp", "xcomp") and c.pos_ == "VERB"), None)
@@ -161,6 +168,25 @@ def carries(question: str, sentence: str, context: str = "", anywhere: bool = Fa
         if all(n in clause or (refers and n in around) for n in names):
             return True
     return False
+
+
+def _imperative(verb) -> bool:
+    """Whether the question's main verb is a request that opens it ("List ...", "Explain ...")."""
+    return verb.i == 0 and verb.tag_ == "VB" and not any(c.dep_ in ("nsubj", "nsubjpass") for c in verb.children)
+
+
+def _requested(verb):
+    """The verb of the clause a request governs: its complement ("explain why he [left]") or a
+    clause describing its object ("name the executive Milei will [meet]"); None without one."""
+    for c in verb.children:
+        if c.dep_ in ("ccomp", "xcomp") and c.pos_ in ("VERB", "AUX"):
+            return c
+    for c in verb.children:
+        if c.dep_ in ("dobj", "dative"):
+            clause = next((x for x in c.children if x.dep_ in ("relcl", "acl") and x.pos_ == "VERB"), None)
+            if clause is not None:
+                return clause
+    return None
 
 
 # Verbs a question's event is not judged by: being, having, doing, and naming ("What is X called?").

@@ -254,6 +254,36 @@ def names_only(anchors: tuple[str, ...], question: str) -> tuple[str, ...]:
     return tuple(a for a in anchors if a.rstrip("'’").removesuffix("'s").removesuffix("’s") in named or a in named)
 
 
+# A request that opens a question ("List ...", "Tell me about ...", "Give an overview of ..."):
+# how to answer, not what about.
+_REQUEST = re.compile(
+    r"^\s*(?:please\s+)?(?:list|name|enumerate|identify|describe|explain|summari[sz]e|outline|tell\s+me(?:\s+about)?"
+    r"|give\s+(?:me\s+)?(?:an?\s+)?(?:overview|summary|account)\s+of)\b[\s:,]*",
+    re.IGNORECASE,
+)
+
+
+def without_request(question: str) -> str:
+    """The question without an opening request ("List the companies ..." -> "the companies
+    ..."): what it asks about, to search and weigh evidence by; the question itself when it
+    has no such opening or nothing follows it."""
+    rest = _REQUEST.sub("", question, count=1)
+    return rest if rest.strip(" .?!") else question
+
+
+def _request_object(question: str) -> tuple[tuple[str, ...], bool] | None:
+    """The noun a request asks for, with its modifiers, and whether it is plural: "List the
+    tech companies whose ..." -> (("tech", "companies"), True); None where the parser finds none."""
+    from .phrases import parse
+
+    doc = parse(question)
+    obj = next((t for t in doc if t.dep_ == "dobj" and t.head.i == 0), None)
+    if obj is None:
+        return None
+    words = [t.lower_ for t in obj.lefts if t.dep_ in ("compound", "amod", "nmod")] + [obj.lower_]
+    return tuple(words), obj.tag_ in ("NNS", "NNPS")
+
+
 def described_as(question: str, form: Form) -> tuple[str, ...]:
     """The noun a question names its answer by: the focus of "which/what <noun>", or the noun of
     "Who is the <noun> that ..." ("individual"), which the evidence names by example, not by
@@ -284,7 +314,10 @@ def _analyse(question: str) -> Form:
     if low.startswith(_OPEN_STARTS):
         return Form(OPEN)
     if low.startswith(_LIST_STARTS):
-        focus = _focus(ws, 1)
+        requested = _request_object(q)
+        focus = requested[0] if requested else _focus(ws, 1)
+        if requested and not requested[1] and low.startswith("name the"):
+            return Form(FACT, _type_of(focus), focus, _anchors(focus))  # "Name the executive ...": one
         return Form(LIST, _type_of(focus), focus, _anchors(focus))
     if first in AUXILIARIES:
         # "Is it X or Y?" asks to choose, not to confirm.

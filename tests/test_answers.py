@@ -14,7 +14,7 @@ import re
 import pytest
 
 import rag
-from rag import parts
+from rag import check, parts
 from rag.errors import QuestionError
 from rag.pipeline import standalone_question
 from rag.store import open_store
@@ -105,6 +105,16 @@ def test_a_list_names_each_coordinated_item_with_its_own_citation(settings, embe
     assert len({c.citations for c in answer.claims}) == 3
     assert answer.text == "France [1], Germany [2] and Italy [3]"
     _check_citations_resolve(answer, settings)
+
+
+def test_a_request_is_answered_like_the_question_it_asks(settings, embedder, corpus) -> None:
+    # "List the ...": the opening request is no content the evidence must hold or be searched by
+    _with_article(settings, embedder, corpus, "summit2.txt", SUMMIT)
+    answer, _ = _ask(settings, embedder, "List the countries whose delegations will attend the summit.")
+    assert answer.kind == "list"
+    assert [c.text for c in answer.claims] == ["France", "Germany", "Italy"]
+    assert "the countries whose delegations will attend the summit." in embedder.encoded  # searched by
+    assert "list" not in check.content_terms("List the countries whose delegations will attend the summit.")
 
 
 def test_a_list_whose_best_item_the_model_finds_unlikely_abstains(settings, embedder, corpus) -> None:

@@ -7,7 +7,7 @@ import pytest
 from rag import cpu
 from rag.check import name_runs
 from rag.embedding import Embedder
-from rag.questions import analyse, described_as
+from rag.questions import analyse, described_as, without_request
 
 
 @pytest.mark.parametrize(
@@ -66,6 +66,28 @@ def test_qualifiers_and_kinds_of_things() -> None:
 )
 def test_the_noun_a_question_names_its_answer_by(question, noun) -> None:
     assert described_as(question, analyse(question)) == noun
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("List the companies whose delegates attended.", "the companies whose delegates attended."),
+        ("Tell me about the strike.", "the strike."),
+        ("Give an overview of the strike.", "the strike."),
+        ("Summarise what the articles say about the strike.", "what the articles say about the strike."),
+        ("Which companies attended?", "Which companies attended?"),
+        ("Describe.", "Describe."),
+    ],
+)
+def test_an_opening_request_is_not_what_a_question_asks_about(question, asked) -> None:
+    assert without_request(question) == asked
+
+
+def test_a_request_for_one_thing_is_a_fact_and_for_several_a_list() -> None:
+    one = analyse("Name the Apple executive the president will meet.")
+    several = analyse("List the tech companies whose delegates attended.")
+    assert (one.kind, one.focus) == ("fact", ("apple", "executive"))
+    assert (several.kind, several.focus) == ("list", ("tech", "companies"))
 
 
 def test_names_of_several_words_end_at_punctuation() -> None:

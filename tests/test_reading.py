@@ -95,6 +95,15 @@ def test_yes_no_needs_one_sentence_with_the_event_and_its_names() -> None:
     assert yes_no(q, two, _idf) == []
 
 
+def test_a_request_is_no_event_the_clause_it_governs_is() -> None:
+    s = "Ferreira was reelected in February with most of the vote."
+    assert carries("Explain why Ferreira was reelected.", s)
+    assert not carries("Explain why Ferreira was defeated.", s)
+    assert carries("Give an overview of Ferreira.", s)  # no clause: not judged
+    assert carries("List the cities Ferreira visited.", "Ferreira visited Lisbon and Porto.")
+    assert not carries("List the cities Ferreira visited.", "Ferreira praised Lisbon and Porto.")
+
+
 def test_the_event_may_be_the_noun_a_light_verb_takes_and_its_doer_a_description() -> None:
     q = "Which bank will Ferreira hold talks with?"
     # "hold talks": the talks are the event; "the governor" is Ferreira, named in the context.
