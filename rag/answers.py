@@ -32,7 +32,7 @@ from .citations import Evidence, Scored
 from .generation import Scorer
 from .phrases import Phrase, measured, parse, phrases
 from .polarity import carries
-from .questions import COMPATIBLE_LABELS, FACT, LIST, OPEN, YESNO, Form, names_only
+from .questions import COMPATIBLE_LABELS, FACT, LIST, OPEN, YESNO, Form, names_only, without_request
 from .roles import named_as, tree_distance
 from .statements import Draft, open_answer, sources, yes_no
 
@@ -80,6 +80,11 @@ def compose(
     best = scored[0].score
     top = [s for s in scored if s.score >= best - MARGIN][:6]
     if form.kind == OPEN:
+        if without_request(question) != question:
+            # "Summarise ...", "Tell me about ...": a summary draws on as much evidence as a list,
+            # each sentence naming what the question names.
+            wide = [s for s in scored if s.score >= best - lists.LIST_MARGIN][: lists.LIST_SENTENCES]
+            top = [s for s in wide if s is scored[0] or not check.missing_names(question, s.evidence.text)]
         # Like a fact, only from sentences that hold the asked event with its participants.
         return open_answer([s for s in top if carries(question, s.evidence.text, _context(s), anywhere=True)])
     if form.kind == YESNO:

@@ -59,6 +59,17 @@ def test_an_open_answer_comes_only_from_sentences_that_hold_the_asked_event() ->
     assert _compose(q, [approved, rejected]) == [rejected.evidence.text]
 
 
+def test_a_summary_draws_on_more_sentences_each_naming_what_the_question_names() -> None:
+    evidence = [
+        _scored("The strike at Rotterdam closed the port for a week.", 1.2),
+        _scored("Dockers at Rotterdam want higher pay and shorter shifts.", 0.8, "b"),
+        _scored("Shipping firms rerouted cargo to Antwerp.", 0.75, "c"),
+    ]
+    texts = [e.evidence.text for e in evidence]
+    assert _compose("Summarise the strike at Rotterdam.", evidence) == texts[:2]  # not the one naming no Rotterdam
+    assert _compose("Why did the strike at Rotterdam close the port?", evidence) == texts[:1]
+
+
 ACROSS_Q = (
     "Who is the founder that prosecutors say committed fraud on a vast scale, and whom investors once praised"
     " as a genius of the crypto industry?"
