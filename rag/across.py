@@ -142,7 +142,7 @@ def _unheld(question: str, held: str, answer: str) -> list[str]:
     lacking = set(missing)
     for run in check.name_runs(question):
         words = [w for w in run if w.lower() not in ("the", "a", "an")]
-        ends = {re.sub(r"[’']s$", "", w.strip("’'")) for w in (words[0], words[-1])} if len(words) > 1 else set()
+        ends = {check.unpossessed(w) for w in (words[0], words[-1])} if len(words) > 1 else set()
         if any(re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", held) for w in ends):
             lacking -= set(words)
     return [m for m in missing if m in lacking]

@@ -86,7 +86,7 @@ def compose(
             wide = [s for s in scored if s.score >= best - lists.LIST_MARGIN][: lists.LIST_SENTENCES]
             top = [s for s in wide if s is scored[0] or not check.missing_names(question, s.evidence.text)]
         # Like a fact, only from sentences that hold the asked event with its participants.
-        return open_answer([s for s in top if carries(question, s.evidence.text, _context(s), anywhere=True)])
+        return open_answer([s for s in top if carries(question, s.evidence.text, " ".join(_context(s)), anywhere=True)])
     if form.kind == YESNO:
         return yes_no(question, top, idf, passages or {})
     if form.kind == LIST and form.answer_type == "source":
@@ -112,9 +112,9 @@ def compose(
     return []
 
 
-def _context(s: Scored) -> str:
+def _context(s: Scored) -> list[str]:
     """What the sentence's pronouns may refer to: its article's title and the sentences before it."""
-    return " ".join([s.evidence.title, *(e.text for e in s.evidence.context)])
+    return [s.evidence.title] * bool(s.evidence.title) + [e.text for e in s.evidence.context]
 
 
 def _draft(c: Candidate) -> Draft:
@@ -151,10 +151,7 @@ def _focus_compound(p: Phrase, form: Form) -> Phrase | None:
 
 def _name_runs(question: str) -> list[set[str]]:
     """The question's names of two words or more, as sets of keyword stems ("King Charles III")."""
-    return [
-        set(check.tokenize(" ".join(w.removesuffix("'s").removesuffix("’s") for w in run)))
-        for run in check.name_runs(question)
-    ]
+    return [set(check.tokenize(" ".join(check.unpossessed(w) for w in run))) for run in check.name_runs(question)]
 
 
 def _fuller_name(p: Phrase, names: set[str]) -> bool:
@@ -196,7 +193,7 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
     structural: set[tuple[int, int, int]] = set()  # "Y" of "Y <asked noun>": named by its structure
     wordy: set[tuple[int, int, int]] = set()  # the whole "Y <asked noun>", which repeats the question
     for s in top:
-        context = [s.evidence.title] * bool(s.evidence.title) + [e.text for e in s.evidence.context]
+        context = _context(s)
         if not carries(question, s.evidence.text, " ".join(context), anywhere=True):
             continue  # the sentence does not hold the asked event with its participants
         pool = list(phrases(s.evidence.text))

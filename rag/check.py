@@ -124,7 +124,12 @@ def missing_names(question: str, evidence: str, answer: str = "") -> list[str]:
 
 def bare(name: str) -> str:
     """A question's name folded, without quotes or a possessive "'s"."""
-    return re.sub(r"[’']s$", "", fold(name).strip("’'"))
+    return fold(unpossessed(name))
+
+
+def unpossessed(name: str) -> str:
+    """A name as written, without quotes or a possessive "'s" ("Kaplan's" -> "Kaplan")."""
+    return re.sub(r"[’']s$", "", name.strip("’'"))
 
 
 def _misspelt_question_name(question: str, answer: str) -> bool:

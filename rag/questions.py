@@ -161,6 +161,12 @@ def _before_verb(focus: tuple[str, ...], question: str) -> tuple[str, ...]:
     return focus[: cut[0]] if cut else focus
 
 
+def _before_clause(focus: tuple[str, ...]) -> tuple[str, ...]:
+    """The focus words before a word that opens a clause ("the individual [that] ...")."""
+    cut = [i for i, w in enumerate(focus) if w in _CLAUSE_WORDS]
+    return focus[: cut[0]] if cut else focus
+
+
 def _focus(ws: list[str], start: int) -> tuple[str, ...]:
     """The noun phrase after an interrogative word, up to its verb: "which [tech companies'] does ..." ."""
     out: list[str] = []
@@ -292,10 +298,7 @@ def described_as(question: str, form: Form) -> tuple[str, ...]:
         return form.focus[-1:]
     ws = words(question)
     if len(ws) > 3 and ws[0] == "who" and ws[1] in ("is", "was") and ws[2] in ("the", "a", "an"):
-        focus = _before_verb(_focus(ws, 2), question)
-        cut = [i for i, w in enumerate(focus) if w in _CLAUSE_WORDS]
-        focus = focus[: cut[0]] if cut else focus
-        return focus[-1:]
+        return _before_clause(_before_verb(_focus(ws, 2), question))[-1:]
     return ()
 
 
@@ -347,9 +350,7 @@ def _analyse(question: str) -> Form:
             if len(rest) > 2 and rest[0] in ("is", "was") and rest[1] in ("the", "a", "an"):
                 # "What is the name of the AI that was reported ...": the noun phrase is asked
                 # for; a verb of saying after it belongs to a clause inside the phrase.
-                focus = _focus(rest, 1)
-                cut = [i for i, w in enumerate(focus) if w in _CLAUSE_WORDS]
-                focus = focus[: cut[0]] if cut else focus
+                focus = _before_clause(_focus(rest, 1))
                 after = rest[1 + sum(w in ("the", "a", "an") for w in rest[1:3]) + len(focus) :]
                 if focus and not (after and after[0] in _OPEN_VERBS):  # not "what is the town saying"
                     answer_type = _type_of(focus)  # "the source of the Rhine" is no article
