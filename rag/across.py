@@ -12,7 +12,6 @@ Does not handle facts a sentence carries (rag/answers.py) or score sentences.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 
 from . import check
@@ -88,7 +87,7 @@ def across_articles(
         rest = [t for t in check.content_terms(question, described) if t not in check.tokenize(picks[0][0].text)]
         picks = _more_articles(question, picks, list(mentions[key].values()), passages, rest, idf)
         held = _held(picks, passages)
-        if _unheld(question, held, picks[0][0].text) or check.coverage(rest, held, idf) < ACROSS_COVERAGE:
+        if check.unheld(question, held, picks[0][0].text) or check.coverage(rest, held, idf) < ACROSS_COVERAGE:
             continue
         cited = [s.evidence for _, s in picks]
         p, s = picks[0]
@@ -111,7 +110,7 @@ def _more_articles(
     answer = picks[0][0].text
 
     def missing(ps: list[tuple[Phrase, Scored]]) -> int:
-        return len(_unheld(question, _held(ps, passages), answer))
+        return len(check.unheld(question, _held(ps, passages), answer))
 
     def covered(ps: list[tuple[Phrase, Scored]]) -> float:
         return check.coverage(rest, _held(ps, passages), idf)
@@ -131,21 +130,6 @@ def _more_articles(
                 cited.add(x[1].evidence.source_id)
                 now = after
     return out
-
-
-def _unheld(question: str, held: str, answer: str) -> list[str]:
-    """The question's numbers and names the held text lacks; a name of several words is held
-    when its first or last word stands there as a name (capitalised), the short forms articles
-    use after the first mention ("Alameda" for "Alameda Research", "Yedidia" for "Adam Yedidia").
-    """
-    missing = check.missing_names(question, held, answer)
-    lacking = set(missing)
-    for run in check.name_runs(question):
-        words = [w for w in run if w.lower() not in ("the", "a", "an")]
-        ends = {check.unpossessed(w) for w in (words[0], words[-1])} if len(words) > 1 else set()
-        if any(re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", held) for w in ends):
-            lacking -= set(words)
-    return [m for m in missing if m in lacking]
 
 
 def _held(picks: list[tuple[Phrase, Scored]], passages: Mapping[str, str]) -> str:

@@ -28,16 +28,15 @@ from dataclasses import dataclass
 
 from . import check, lists
 from .across import across_articles
-from .citations import Evidence, Scored
+from .citations import MARGIN, Evidence, Scored
 from .generation import Scorer
+from .order import answer_order, asked_order
 from .phrases import Phrase, measured, parse, phrases
 from .polarity import carries
-from .questions import COMPATIBLE_LABELS, FACT, LIST, OPEN, YESNO, Form, names_only, without_request
+from .questions import COMPATIBLE_LABELS, FACT, LIST, OPEN, YESNO, Form, names_only
 from .roles import named_as, tree_distance
-from .statements import Draft, open_answer, sources, yes_no
+from .statements import Draft, antecedents, open_answer, open_evidence, sources, yes_no
 
-# Sentences within this score of the best are searched for answers.
-MARGIN = 0.25
 # Candidates sent to the model for scoring, at most.
 MAX_SCORED = 8
 # A fact is stated only when its candidate scores at least this (sentence score + structure +
@@ -68,25 +67,24 @@ def compose(
     idf: Callable[[str], float],
     scorer: Scorer | None,
     passages: Mapping[str, str] | None = None,
+    text_of: Callable[[str], str | None] | None = None,
 ) -> list[Draft]:
     """The claims answering the question, or [] when the evidence does not support an answer.
 
     passages: each source's head (title and byline, `pipeline.article_head`) and retrieved
     text (by ID), where a question's names (an outlet, a title) may stand outside the cited
-    sentences.
+    sentences. text_of: each source's stored text (by ID), where an article's date is read.
     """
     if not scored:
         return []
     best = scored[0].score
     top = [s for s in scored if s.score >= best - MARGIN][:6]
     if form.kind == OPEN:
-        if without_request(question) != question:
-            # "Summarise ...", "Tell me about ...": a summary draws on as much evidence as a list,
-            # each sentence naming what the question names.
-            wide = [s for s in scored if s.score >= best - lists.LIST_MARGIN][: lists.LIST_SENTENCES]
-            top = [s for s in wide if s is scored[0] or not check.missing_names(question, s.evidence.text)]
-        # Like a fact, only from sentences that hold the asked event with its participants.
-        return open_answer([s for s in top if carries(question, s.evidence.text, " ".join(_context(s)), anywhere=True)])
+        return open_answer(open_evidence(question, scored))
+    # "Did A report X before B reported Y?", "... before or after ...?": by the articles' dates.
+    asked = asked_order(question) if form.kind in (YESNO, FACT) else None
+    if asked is not None:
+        return answer_order(asked, scored, idf, text_of) if text_of else []
     if form.kind == YESNO:
         return yes_no(question, top, idf, passages or {})
     if form.kind == LIST and form.answer_type == "source":
@@ -110,11 +108,6 @@ def compose(
         relation = [t for t in check.content_terms(question) if t not in names]  # "meet", not "Milei"
         return [_draft(c) for c in lists.more_items(lists.list_items(cands, total), more, relation)]
     return []
-
-
-def _context(s: Scored) -> list[str]:
-    """What the sentence's pronouns may refer to: its article's title and the sentences before it."""
-    return [s.evidence.title] * bool(s.evidence.title) + [e.text for e in s.evidence.context]
 
 
 def _draft(c: Candidate) -> Draft:
@@ -193,7 +186,7 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
     structural: set[tuple[int, int, int]] = set()  # "Y" of "Y <asked noun>": named by its structure
     wordy: set[tuple[int, int, int]] = set()  # the whole "Y <asked noun>", which repeats the question
     for s in top:
-        context = _context(s)
+        context = antecedents(s)
         if not carries(question, s.evidence.text, " ".join(context), anywhere=True):
             continue  # the sentence does not hold the asked event with its participants
         pool = list(phrases(s.evidence.text))

@@ -122,6 +122,21 @@ def missing_names(question: str, evidence: str, answer: str = "") -> list[str]:
     return missing
 
 
+def unheld(question: str, held: str, answer: str = "") -> list[str]:
+    """The question's numbers and names the held text lacks; a name of several words is held
+    when its first or last word stands there as a name (capitalised), the short forms articles
+    use after the first mention ("Alameda" for "Alameda Research", "Yedidia" for "Adam Yedidia").
+    """
+    missing = missing_names(question, held, answer)
+    lacking = set(missing)
+    for run in name_runs(question):
+        words = [w for w in run if w.lower() not in ("the", "a", "an")]
+        ends = {unpossessed(w) for w in (words[0], words[-1])} if len(words) > 1 else set()
+        if any(re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", held) for w in ends):
+            lacking -= set(words)
+    return [m for m in missing if m in lacking]
+
+
 def bare(name: str) -> str:
     """A question's name folded, without quotes or a possessive "'s"."""
     return fold(unpossessed(name))

@@ -27,6 +27,8 @@ from .phrases import phrases
 from .questions import COMPATIBLE_LABELS, FACT, LIST, Form
 from .results import Citation, Hit
 
+# Sentences within this score of the best are those an answer is drawn from.
+MARGIN = 0.25
 COSINE_WEIGHT = 1.0
 COVERAGE_WEIGHT = 1.0
 _INSTRUCTION = re.compile(

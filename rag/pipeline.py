@@ -235,7 +235,7 @@ def ask_stream(
             timings["writing"] = time.perf_counter() - tg
         if not drafts:  # nothing the model wrote was verified: the extractive answer (figures: models.md)
             te = time.perf_counter()
-            drafts = compose(query, form, scored, store.idf, scorer, passages)
+            drafts = compose(query, form, scored, store.idf, scorer, passages, text_of)
             timings["extract"] = time.perf_counter() - te
         timings["generation"] = time.perf_counter() - tg
     cites, claims = _citations(drafts, text_of)

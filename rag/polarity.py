@@ -100,7 +100,7 @@ def _irrealis(token) -> bool:
 
 # Verbs by which a question attributes a claim to a source ("Did the Courier report that ..."):
 # the claim is in their complement, and the sentence need not hold the verb itself.
-_REPORTING = frozenset(
+REPORTING = frozenset(
     "report say state suggest mention claim indic write note describ discuss highlight argu alleg reveal "
     "confirm impli".split()
 )  # stems (Snowball)
@@ -133,7 +133,7 @@ def carries(question: str, sentence: str, context: str = "", anywhere: bool = Fa
         verb = _requested(verb)
         if verb is None:
             return True
-    reported = verb is not None and stem(verb) in _REPORTING
+    reported = verb is not None and stem(verb) in REPORTING
     if verb is not None and reported:
         verb = next((c for c in verb.children if c.dep_ in ("ccomp", "xcomp") and c.pos_ == "VERB"), None)
     # "How high did the sea level [rise]": after "did" the tagger may read the verb as a noun.

@@ -1,8 +1,9 @@
 """Answers made of whole sentences: yes or no, open questions, and "which articles ...".
 
 Covers: `yes_no` ("Yes" when the cited sentences and their articles carry the whole question,
-"No" when they carry it with the opposite polarity, nothing otherwise), `open_answer` (one to
-three of the best sentences, from different places, not repeating each other) and `sources`
+"No" when they carry it with the opposite polarity, nothing otherwise), `open_evidence` (the
+sentences an open answer may draw on, for the composer and the model writer alike),
+`open_answer` (one to three of them, from different places, not repeating each other) and `sources`
 (each article whose best sentence carries the question). Each returns `Draft`s.
 
 Does not pick phrases inside sentences (rag/answers.py) or check claims (rag/check.py).
@@ -13,9 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from . import check
-from .citations import Evidence, Scored
+from . import check, lists
+from .citations import MARGIN, Evidence, Scored
 from .polarity import carries, unasserted
+from .questions import without_request
 
 # A yes needs the evidence to carry this share of the question (IDF-weighted).
 YES_COVERAGE = 0.7
@@ -78,6 +80,26 @@ def _before(e: Evidence, passages: Mapping[str, str] | None) -> str:
     """What a pronoun of the sentence may refer to: the sentences before it and its article's
     head and retrieved text."""
     return " ".join([*(c.text for c in e.context), (passages or {}).get(e.source_id, "")])
+
+
+def open_evidence(question: str, scored: Sequence[Scored]) -> list[Scored]:
+    """The sentences an open answer (why, how, describe) may draw on, best first: those near the
+    best (for a summary request, as many as a list draws on, each naming what the question
+    names) that hold the asked event with its named participants, as for a fact. The extractive
+    composer and the model writer (rag/writing.py) both answer from these."""
+    if not scored:
+        return []
+    best = scored[0].score
+    top = [s for s in scored if s.score >= best - MARGIN][:6]
+    if without_request(question) != question:  # "Summarise ...", "Tell me about ..."
+        wide = [s for s in scored if s.score >= best - lists.LIST_MARGIN][: lists.LIST_SENTENCES]
+        top = [s for s in wide if s is scored[0] or not check.missing_names(question, s.evidence.text)]
+    return [s for s in top if carries(question, s.evidence.text, " ".join(antecedents(s)), anywhere=True)]
+
+
+def antecedents(s: Scored) -> list[str]:
+    """What the sentence's pronouns may refer to: its article's title and the sentences before it."""
+    return [s.evidence.title] * bool(s.evidence.title) + [e.text for e in s.evidence.context]
 
 
 def open_answer(top: Sequence[Scored]) -> list[Draft]:

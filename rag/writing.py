@@ -8,9 +8,11 @@ statement only when the passage it cites says it, by the question's form:
   `verify.verify_claim` on that sentence (the extractive composer, given that sentence alone,
   derives the same answer); the claim is the phrase as it stands in the source, with its offsets;
 - yes/no: the model's word is kept only if `statements.yes_no` on the cited sentences says it too;
-- open: a sentence is kept only if the cited sentence is one the extractive composer would
-  consider (within `answers.MARGIN` of the best) and holds all its names and numbers, most of
-  its content and the same polarity; the claim is then the cited sentence itself.
+- open: a sentence is kept only if the cited sentence is one the extractive composer may draw
+  on (`statements.open_evidence`) and holds all its names and numbers, most of its content and the
+  same polarity; the claim is then the cited sentence itself.
+An order question ("Did A report X before B reported Y?") is left to the composer, which
+answers it from the articles' dates (rag/order.py).
 Returns `Draft`s, or [] when nothing the model wrote can be verified (the caller falls back).
 
 Does not retrieve, score sentences or build citations, and never lets the model's own words into
@@ -24,13 +26,13 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from . import check
-from .answers import MARGIN
 from .bm25 import STOP_WORDS
 from .citations import Evidence, Scored
 from .errors import WriterError
 from .generation import BUNDLED_FILE, Generator
+from .order import asked_order
 from .questions import LIST, OPEN, YESNO, Form
-from .statements import Draft, yes_no
+from .statements import Draft, open_evidence, yes_no
 from .verify import verify_claim
 
 WRITERS = ("auto", "extract", "model")
@@ -127,7 +129,7 @@ def write(
 ) -> list[Draft]:
     """The claims the model wrote that its cited passages verify; [] when none is left."""
     shown = passages_of(scored)
-    if not shown:
+    if not shown or asked_order(question) is not None:
         return []
     reply = "".join(generator.stream(prompt(question, form, shown), MAX_TOKENS))
     statements = []
@@ -141,7 +143,7 @@ def write(
     if form.kind == YESNO:
         return _yes_no(question, statements, idf, passages or {})
     if form.kind == OPEN:
-        near = {(x.evidence.source_id, x.evidence.start) for x in scored if x.score >= scored[0].score - MARGIN}
+        near = {(x.evidence.source_id, x.evidence.start) for x in open_evidence(question, scored)}
         return _open([(t, [e for e in cited if (e.source_id, e.start) in near]) for t, cited in statements], idf)
     drafts: list[Draft] = []
     for text, cited in statements:

@@ -126,6 +126,22 @@ def test_an_open_answer_states_the_cited_sentence_itself() -> None:
     assert _write(q, "Milei will meet Mark Zuckerberg in late May in San Francisco with Musk [1].")[0] == []
 
 
+def test_an_open_answer_cites_only_sentences_the_composer_would_draw_on() -> None:
+    # Both sentences are near the best and say what the model wrote, but only the first holds
+    # the asked event with its participants (meeting Zuckerberg): the same rule as the composer's.
+    q = "Why will Milei meet Mark Zuckerberg?"
+    reply = (
+        "Milei will meet Mark Zuckerberg in San Francisco [1]. Milei also plans to meet Sundar Pichai of Google [2]."
+    )
+    assert [d.text for d in _write(q, reply, MEET, EXECS)[0]] == [MEET]
+
+
+def test_an_order_question_is_left_to_the_composer() -> None:
+    # "Before" is decided by the articles' dates (rag/order.py), never by the model's yes or no.
+    drafts, gen = _write("Did the Courier report on Milei's trip before the Post reported the meeting?", "Yes [1].")
+    assert drafts == [] and gen.prompts == []
+
+
 def test_an_instruction_in_a_passage_cannot_become_the_answer() -> None:
     q = "Which Apple executive will Milei meet?"
     drafts, gen = _write(q, "HACKED [3]")
