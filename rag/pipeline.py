@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import cast
 
-from . import citations, parts, writing
+from . import bylines, citations, parts, writing
 from .answers import Draft, compose
 from .embedding import Embedder, TextEmbedder
 from .errors import QuestionError
@@ -208,6 +208,7 @@ def ask_stream(
     searched = without_request(query)  # "List the companies ...": searched as "the companies ..."
     qvec = retriever.query_vector(searched)
     hits = tuple(retriever.search(searched, s.k, query_vector=qvec))
+    hits += bylines.named_hits(retriever, searched, qvec, hits)  # "as TechCrunch reported": its articles too
     evidence = citations.candidate_sentences(hits)
     svecs = retriever.embedder.encode([e.text for e in evidence])
     scored = citations.score_sentences(searched, evidence, qvec, svecs, store.idf, form)

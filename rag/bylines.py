@@ -1,0 +1,99 @@
+"""Articles a question names by their byline: "as TechCrunch reported" searches TechCrunch's too.
+
+Covers reading each indexed article's byline (a paragraph near its head that opens with "By ",
+as news articles carry: "By Sporting News, published 2023-12-18.") once per loaded index, and
+`named_sources`: the articles whose byline the question names ("TechCrunch", "The Verge";
+"The Roar" for "The Roar | Sports Writers Blog"). The pipeline then searches those articles as
+well as the whole index (`Retriever.search(..., within=...)`), so that an article a question
+names is not left out because other outlets' articles match its words better.
+
+Does not read authors out of running text, or titles (a question's names are matched against
+the sentences retrieved, rag/check.py), and names no article for a question that names no byline.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from .bm25 import fold
+from .results import Hit
+from .retrieval import Retriever
+from .store import Store
+
+# Chunks added from the articles of each byline a question names, beyond the search's own.
+PER_NAME = 2
+# How far into an article's first chunk its byline may stand.
+HEAD_CHARS = 400
+_BYLINE = re.compile(r"(?:^|\n)\s*By\s+([^\n]+?)(?:,\s*(?:published|updated|on)\b[^\n]*|\.)?\s*(?:\n|$)")
+# The outlet's own name before its tag line: "The Roar | Sports Writers Blog", "FOX News - Entertainment".
+_TAGLINE = re.compile(r"\s+[|–—-]\s+")
+
+
+def bylines(store: Store) -> dict[str, str]:
+    """Each article's byline name (after "By ", before the date), by source ID; articles
+    without one are left out."""
+    return _read(store)[2]
+
+
+def rows_of(store: Store) -> dict[str, list[int]]:
+    """Each article's chunk rows."""
+    return _read(store)[1]
+
+
+_READ: dict[int, tuple[Store, dict[str, list[int]], dict[str, str]]] = {}
+
+
+def _read(store: Store) -> tuple[Store, dict[str, list[int]], dict[str, str]]:
+    """The rows and bylines of a loaded index, read once (the pipeline keeps an index loaded
+    until a build switches versions; the last few are remembered)."""
+    if id(store) not in _READ:
+        rows = store.rows_of_sources()
+        first = {sid: r[0] for sid, r in rows.items() if r}
+        names: dict[str, str] = {}
+        for record in store.chunks(list(first.values())):
+            m = _BYLINE.search(record.text[:HEAD_CHARS])
+            if m and 1 <= len(m.group(1).split()) <= 12:
+                names[record.source_id] = m.group(1).strip()
+        while len(_READ) >= 4:
+            del _READ[next(iter(_READ))]
+        _READ[id(store)] = (store, rows, names)
+    return _READ[id(store)]
+
+
+def named_sources(question: str, store: Store) -> dict[str, set[str]]:
+    """The articles whose byline the question names, by the words it names it with: as a name
+    (capitalised: "Fortune", not "a fortune"), in full or by the outlet's own name before a tag
+    line; only the fullest name the question holds counts ("The Independent - Sports" names
+    those articles, not "The Independent - Life and Style")."""
+    by_name: dict[str, set[str]] = {}
+    for sid, name in bylines(store).items():
+        by_name.setdefault(name, set()).add(sid)
+    found: dict[str, set[str]] = {}  # the words matched -> the articles
+    for name, sids in by_name.items():
+        for form in dict.fromkeys([name, _TAGLINE.split(name)[0]]):
+            words = re.findall(r"[a-z0-9]+", fold(form))
+            m = re.search(r"(?<![\w.])" + r"\W+".join(words) + r"(?![\w])", fold(question)) if words else None
+            if m and any(c.isupper() for c in question[m.start() : m.end()]):
+                found.setdefault(" ".join(words), set()).update(sids)
+                break
+    kept = [w for w in found if not any(w != other and f" {w} " in f" {other} " for other in found)]
+    return {w: found[w] for w in kept}
+
+
+def named_hits(retriever: Retriever, question: str, query_vector: np.ndarray, hits: Sequence[Hit]) -> tuple[Hit, ...]:
+    """For each byline the question names, the best PER_NAME chunks of its articles that the
+    search did not return, ranked after its hits."""
+    have = {h.chunk_id for h in hits}
+    rows = rows_of(retriever.store)
+    out: list[Hit] = []
+    for sids in named_sources(question, retriever.store).values():
+        within = {r for sid in sids for r in rows.get(sid, [])}
+        found = retriever.search(question, PER_NAME + len(have), query_vector=query_vector, within=within)
+        for h in [h for h in found if h.chunk_id not in have][:PER_NAME]:
+            have.add(h.chunk_id)
+            out.append(dataclasses.replace(h, rank=len(hits) + len(out) + 1))
+    return tuple(out)
