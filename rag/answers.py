@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from . import check, lists
 from .across import across_articles
-from .citations import MARGIN, Evidence, Scored
+from .citations import Evidence, Scored, near_best
 from .generation import Scorer
 from .order import answer_order, asked_order
 from .phrases import Phrase, measured, parse, phrases
@@ -77,8 +77,7 @@ def compose(
     """
     if not scored:
         return []
-    best = scored[0].score
-    top = [s for s in scored if s.score >= best - MARGIN][:6]
+    top = near_best(scored)
     if form.kind == OPEN:
         return open_answer(open_evidence(question, scored))
     # "Did A report X before B reported Y?", "... before or after ...?": by the articles' dates.
@@ -102,7 +101,7 @@ def compose(
     if form.kind == LIST:
         if not rank(question, cands, scorer, MIN_TOTAL):
             return []  # the best item is no likelier than a fact that would not be stated
-        wide = [s for s in scored if s.score >= best - lists.LIST_MARGIN][: lists.LIST_SENTENCES]
+        wide = near_best(scored, lists.LIST_MARGIN, lists.LIST_SENTENCES)
         more = candidates(question, form, wide, idf) if len(wide) > len(top) else []
         names = set(check.tokenize(" ".join(check.question_names(question))))
         relation = [t for t in check.content_terms(question) if t not in names]  # "meet", not "Milei"

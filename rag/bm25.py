@@ -164,8 +164,13 @@ def _stemmer():
 
 def fold(text: str) -> str:
     """Lower case without accents ("Hervé" -> "herve")."""
+    return unaccented(text).lower()
+
+
+def unaccented(text: str) -> str:
+    """The text without accents, its case kept ("Hervé" -> "Herve")."""
     text = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
 def tokenize(text: str) -> list[str]:

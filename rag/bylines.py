@@ -4,7 +4,7 @@ Covers reading each indexed article's byline (a paragraph near its head that ope
 as news articles carry: "By Sporting News, published 2023-12-18.") once per loaded index, and
 `named_sources`: the articles whose byline the question names ("TechCrunch", "The Verge";
 "The Roar" for "The Roar | Sports Writers Blog"). The pipeline then searches those articles as
-well as the whole index (`Retriever.search(..., within=...)`), so that an article a question
+well as the whole index (one wider fused ranking, `Retriever.ranked`, kept to their chunks), so that an article a question
 names is not left out because other outlets' articles match its words better.
 
 Does not read authors out of running text, or titles (a question's names are matched against
@@ -19,15 +19,16 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .bm25 import fold
+from .bm25 import fold, unaccented
+from .chunking import HEAD_CHARS
 from .results import Hit
 from .retrieval import Retriever
 from .store import Store
 
 # Chunks added from the articles of each byline a question names, beyond the search's own.
 PER_NAME = 2
-# How far into an article's first chunk its byline may stand.
-HEAD_CHARS = 400
+# Candidates per retriever among which a named article's chunks are sought.
+WITHIN_CANDIDATES = 5000
 _BYLINE = re.compile(r"(?:^|\n)\s*By\s+([^\n]+?)(?:,\s*(?:published|updated|on)\b[^\n]*|\.)?\s*(?:\n|$)")
 # The outlet's own name before its tag line: "The Roar | Sports Writers Blog", "FOX News - Entertainment".
 _TAGLINE = re.compile(r"\s+[|–—-]\s+")
@@ -72,12 +73,13 @@ def named_sources(question: str, store: Store) -> dict[str, set[str]]:
     by_name: dict[str, set[str]] = {}
     for sid, name in bylines(store).items():
         by_name.setdefault(name, set()).add(sid)
+    plain = unaccented(question)  # matched in any case, then read for a capital
     found: dict[str, set[str]] = {}  # the words matched -> the articles
     for name, sids in by_name.items():
         for form in dict.fromkeys([name, _TAGLINE.split(name)[0]]):
             words = re.findall(r"[a-z0-9]+", fold(form))
-            m = re.search(r"(?<![\w.])" + r"\W+".join(words) + r"(?![\w])", fold(question)) if words else None
-            if m and any(c.isupper() for c in question[m.start() : m.end()]):
+            m = re.search(r"(?<![\w.])" + r"\W+".join(words) + r"(?![\w])", plain, re.I) if words else None
+            if m and any(c.isupper() for c in m.group()):
                 found.setdefault(" ".join(words), set()).update(sids)
                 break
     kept = [w for w in found if not any(w != other and f" {w} " in f" {other} " for other in found)]
@@ -86,13 +88,18 @@ def named_sources(question: str, store: Store) -> dict[str, set[str]]:
 
 def named_hits(retriever: Retriever, question: str, query_vector: np.ndarray, hits: Sequence[Hit]) -> tuple[Hit, ...]:
     """For each byline the question names, the best PER_NAME chunks of its articles that the
-    search did not return, ranked after its hits."""
+    search did not return (among the best WITHIN_CANDIDATES of each retriever, ranked once for
+    all names), ranked after its hits."""
+    named = named_sources(question, retriever.store)
+    if not named:
+        return ()
     have = {h.chunk_id for h in hits}
     rows = rows_of(retriever.store)
+    ranked = retriever.ranked(question, min(len(retriever.store), WITHIN_CANDIDATES), query_vector)
     out: list[Hit] = []
-    for sids in named_sources(question, retriever.store).values():
+    for sids in named.values():
         within = {r for sid in sids for r in rows.get(sid, [])}
-        found = retriever.search(question, PER_NAME + len(have), query_vector=query_vector, within=within)
+        found = retriever.hits([x for x in ranked if x[0] in within][: PER_NAME + len(have)])
         for h in [h for h in found if h.chunk_id not in have][:PER_NAME]:
             have.add(h.chunk_id)
             out.append(dataclasses.replace(h, rank=len(hits) + len(out) + 1))

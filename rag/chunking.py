@@ -8,6 +8,8 @@ longer than the window is cut at word-piece boundaries.
 Invariant: for every span, `text[span.start:span.end] == span.text`, and every
 non-space character of the text lies in at least one chunk.
 
+`article_head`: a text's first two paragraphs, its title and (in news) byline.
+
 `chunk_stream` does the same over text that arrives in blocks (a large file),
 holding only a window of it: chunks far enough from the end of what has been
 read are final; packing restarts at the first chunk that is not.
@@ -22,6 +24,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+# How far into an article its head (title, byline) may reach.
+HEAD_CHARS = 400
 # Abbreviations after which a full stop does not end a sentence.
 _ABBREV = {
     "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "inc", "ltd", "co", "corp",
@@ -36,6 +40,13 @@ class Span:
     start: int
     end: int
     text: str
+
+
+def article_head(text: str, max_chars: int = HEAD_CHARS) -> str:
+    """An article's first two paragraphs, at most max_chars: its title and, in news, the byline
+    ("By Sporting News, published 2023-12-18."), which name the outlet a question may cite and
+    date the article. It is the start of `text.lstrip()`."""
+    return "\n\n".join(text.strip().split("\n\n")[:2])[:max_chars]
 
 
 def sentences(text: str) -> list[Span]:

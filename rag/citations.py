@@ -27,8 +27,9 @@ from .phrases import phrases
 from .questions import COMPATIBLE_LABELS, FACT, LIST, Form
 from .results import Citation, Hit
 
-# Sentences within this score of the best are those an answer is drawn from.
+# Sentences within this score of the best are those an answer is drawn from, at most NEAR of them.
 MARGIN = 0.25
+NEAR = 6
 COSINE_WEIGHT = 1.0
 COVERAGE_WEIGHT = 1.0
 _INSTRUCTION = re.compile(
@@ -57,6 +58,13 @@ class Scored:
     score: float
     cosine: float
     coverage: float
+
+
+def near_best(scored: Sequence[Scored], margin: float = MARGIN, limit: int | None = NEAR) -> list[Scored]:
+    """The scored sentences (best first) within margin of the best one, at most limit of them."""
+    if not scored:
+        return []
+    return [s for s in scored if s.score >= scored[0].score - margin][:limit]
 
 
 def candidate_sentences(hits: Sequence[Hit], max_chars: int = 600) -> list[Evidence]:

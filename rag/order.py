@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from . import check
-from .chunking import sentences
+from .chunking import article_head, sentences
 from .citations import Evidence, Scored
 from .phrases import parse
 from .polarity import REPORTING
@@ -32,8 +32,6 @@ from .statements import YES_COVERAGE, Draft
 # A clause's article must hold this share of the clause's content (IDF-weighted) in one
 # retrieved sentence with the article's head: as much as a "yes" needs (statements.YES_COVERAGE).
 PART_COVERAGE = YES_COVERAGE
-# How far into an article its head (title, byline, date) reaches.
-HEAD_CHARS = 400
 
 _MONTHS = {m: i + 1 for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split())}
 _MONTH = r"(Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
@@ -88,15 +86,12 @@ def asked_order(question: str) -> Order | None:
         else:  # "Did A report X before B mentioned Y?": the rest (the tagger's reading of it varies)
             clause = list(doc[t.i :])
         skip = {x.i for x in clause} | ({t.i - 2, t.i - 1} if choice else set())
+        rest = [x for x in doc if x.i not in skip]  # the main clause
         then = "".join(x.text_with_ws for x in clause[1:]).strip(" ,?")
-        first = "".join(x.text_with_ws for x in doc if x.i not in skip).strip(" ,?")
-        if len(then.split()) >= 3 and len(first.split()) >= 3 and _reports(clause) and _reports(_without(doc, skip)):
+        first = "".join(x.text_with_ws for x in rest).strip(" ,?")
+        if len(then.split()) >= 3 and len(first.split()) >= 3 and _reports(clause) and _reports(rest):
             return Order(first, then, "before" if choice else t.lower_, choice)
     return None
-
-
-def _without(doc, skip: set[int]) -> list:
-    return [x for x in doc if x.i not in skip]
 
 
 def _reports(clause: list) -> bool:
@@ -158,12 +153,14 @@ def _article(
 
 
 def _dated_head(ev: Evidence, text: str) -> tuple[str, Evidence, dt.date] | None:
-    """An article's head, the sentence of it that holds its first date (as evidence, a span of
-    the source), and that date; None when its head has no date."""
-    head = text[:HEAD_CHARS]
+    """An article's head (`article_head`), the sentence of it that holds its first date (as
+    evidence, a span of the source), and that date; None when its head has no date."""
+    head = article_head(text)
+    lead = len(text) - len(text.lstrip())  # the head's offset in the source
     for span in sentences(head):
         found = dates(span.text)
         if found:
-            line = Evidence(ev.source_id, ev.chunk_id, ev.title, span.start, span.end, span.text, ev.hit_rank)
+            start, end = lead + span.start, lead + span.end
+            line = Evidence(ev.source_id, ev.chunk_id, ev.title, start, end, span.text, ev.hit_rank)
             return head, line, found[0][0]
     return None

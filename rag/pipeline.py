@@ -19,6 +19,7 @@ from typing import cast
 
 from . import bylines, citations, parts, writing
 from .answers import Draft, compose
+from .chunking import article_head
 from .embedding import Embedder, TextEmbedder
 from .errors import QuestionError
 from .generation import Generator, Scorer, get_generator, resolve_model_path
@@ -323,12 +324,6 @@ def standalone_question(question: str, history: list) -> str:
     names = [w for w in re.findall(r"(?<!^)\b[A-Z][\w'’-]+", previous[-1].strip()) if w.lower() not in question.lower()]
     context = " ".join(dict.fromkeys(names)) or previous[-1].strip()
     return f"{question} ({context})"
-
-
-def article_head(text: str, max_chars: int = 400) -> str:
-    """An article's first two paragraphs, at most max_chars: its title and, in news, the byline
-    ("By Sporting News, published 2023-12-18."), which name the outlet a question may cite."""
-    return "\n\n".join(text.strip().split("\n\n")[:2])[:max_chars]
 
 
 def source_text(store: Store, source_id: str) -> str | None:

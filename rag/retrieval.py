@@ -11,7 +11,7 @@ Does not generate or cite; it only ranks chunks.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -21,8 +21,6 @@ from .settings import Settings
 from .store import Store
 
 Ranked = tuple[np.ndarray, np.ndarray, float]  # rows, scores (best first), weight
-# Candidates per retriever when a search is kept within some chunks.
-WITHIN_CANDIDATES = 5000
 
 
 def fuse_rrf(ranked_lists: list[Ranked], rrf_k: int) -> list[tuple[int, float]]:
@@ -58,26 +56,24 @@ class Retriever:
     def query_vector(self, query: str) -> np.ndarray:
         return self.embedder.encode([query])[0]
 
-    def search(
-        self,
-        query: str,
-        k: int | None = None,
-        query_vector: np.ndarray | None = None,
-        within: Collection[int] | None = None,
-    ) -> list[Hit]:
-        """The k best chunks for the query; within: only among these rows (an article's chunks),
-        searched among the best WITHIN_CANDIDATES of each retriever."""
+    def search(self, query: str, k: int | None = None, query_vector: np.ndarray | None = None) -> list[Hit]:
+        """The k best chunks for the query."""
+        k = k or self.settings.k
+        return self.hits(self.ranked(query, max(self.settings.candidates, k), query_vector)[:k])
+
+    def ranked(self, query: str, n: int, query_vector: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """The rows among the n best of each retriever, fused: (row, score), best first."""
         s = self.settings
-        k = k or s.k
-        n = max(s.candidates, k) if within is None else min(len(self.store), WITHIN_CANDIDATES)
         lists: list[Ranked] = []
         if s.dense_weight > 0:
             qv = self.query_vector(query) if query_vector is None else query_vector
             lists.append((*self.store.dense_search(qv, n), s.dense_weight))
         if s.bm25_weight > 0:
             lists.append((*self.store.sparse_search(query, n), s.bm25_weight))
-        fused = fuse_rrf(lists, s.rrf_k) if s.fusion == "rrf" else fuse_scores(lists)
-        fused = [x for x in fused if within is None or x[0] in within][:k]
+        return fuse_rrf(lists, s.rrf_k) if s.fusion == "rrf" else fuse_scores(lists)
+
+    def hits(self, fused: Sequence[tuple[int, float]]) -> list[Hit]:
+        """The chunks of fused rows as hits, ranked in that order."""
         records = self.store.chunks([row for row, _ in fused])
         return [
             Hit(

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from . import check, lists
-from .citations import MARGIN, Evidence, Scored
+from .citations import Evidence, Scored, near_best
 from .polarity import carries, unasserted
 from .questions import without_request
 
@@ -87,12 +87,9 @@ def open_evidence(question: str, scored: Sequence[Scored]) -> list[Scored]:
     best (for a summary request, as many as a list draws on, each naming what the question
     names) that hold the asked event with its named participants, as for a fact. The extractive
     composer and the model writer (rag/writing.py) both answer from these."""
-    if not scored:
-        return []
-    best = scored[0].score
-    top = [s for s in scored if s.score >= best - MARGIN][:6]
+    top = near_best(scored)
     if without_request(question) != question:  # "Summarise ...", "Tell me about ..."
-        wide = [s for s in scored if s.score >= best - lists.LIST_MARGIN][: lists.LIST_SENTENCES]
+        wide = near_best(scored, lists.LIST_MARGIN, lists.LIST_SENTENCES)
         top = [s for s in wide if s is scored[0] or not check.missing_names(question, s.evidence.text)]
     return [s for s in top if carries(question, s.evidence.text, " ".join(antecedents(s)), anywhere=True)]
 

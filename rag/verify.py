@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from . import check, lists
-from .answers import MARGIN, candidates, rank, total
+from .answers import candidates, rank, total
 from .chunking import sentences
-from .citations import Evidence, Scored
+from .citations import Evidence, Scored, near_best
 from .generation import Scorer
 from .questions import LIST, OPEN, YESNO, analyse
 from .statements import yes_no
@@ -66,4 +66,4 @@ def _claim_sentences(question: str, evidence: str, idf: Callable[[str], float]) 
         score = check.coverage(terms, ev.text, idf)
         out.append(Scored(ev, score, score, score))
     out.sort(key=lambda s: -s.score)
-    return [s for s in out if s.score >= out[0].score - MARGIN]
+    return near_best(out, limit=None)

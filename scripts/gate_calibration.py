@@ -53,7 +53,7 @@ def dump(questions: str, index: str, out: str) -> None:
             scored = citations.score_sentences(q["question"], ev, qvec, sv, r.store.idf, form)
             row: dict = {"id": q["id"], "answerable": q["answerable"], "cands": []}
             if scored and scored[0].score >= s.abstain_threshold:
-                top = [x for x in scored if x.score >= scored[0].score - answers.MARGIN][:6]
+                top = citations.near_best(scored)
                 cands = answers.candidates(q["question"], form, top, r.store.idf)[: answers.MAX_SCORED]
                 if cands:
                     passages = list(dict.fromkeys(x.evidence.text for x in cands))[:3]
