@@ -44,10 +44,13 @@ def _settings(**options: object) -> Settings:
 
 
 def _check_writer(settings: Settings) -> None:
-    """A bad --writer / RAG_WRITER is reported before any index or model is loaded."""
+    """A bad --writer / RAG_WRITER or --answer-gate / RAG_ANSWER_GATE is reported before any index or
+    model is loaded."""
+    from .gates import gate_setting
     from .writing import writer_mode
 
     writer_mode(settings.writer, settings.model)
+    gate_setting(settings.answer_gate)
 
 
 def _embedder() -> TextEmbedder | None:
@@ -77,6 +80,13 @@ writer_option = click.option(
     "writer",
     help="Who writes the answer: extract (phrases of the evidence), model (the GGUF writes, every claim "
     "checked) or auto (model when --model names another GGUF than the bundled one) [RAG_WRITER, auto].",
+)
+
+gate_option = click.option(
+    "--answer-gate",
+    "answer_gate",
+    help="How sure a fact must be to be stated: auto (the gate measured for the model, else the bundled "
+    "model's) or a number; higher answers less, and more surely [RAG_ANSWER_GATE, auto].",
 )
 
 
@@ -155,6 +165,7 @@ def search(query: str, k: int, index_dir: Path | None, store: str | None, as_jso
 @store_option
 @model_option
 @writer_option
+@gate_option
 @click.option("-k", "k", type=click.IntRange(1, 100), help="Passages to retrieve [RAG_K].")
 @click.option("--json", "as_json", is_flag=True, help="Print the Answer as JSON.")
 @_friendly
@@ -164,13 +175,15 @@ def ask(
     store: str | None,
     model: str | None,
     writer: str | None,
+    answer_gate: str | None,
     k: int | None,
     as_json: bool,
 ) -> None:
     """Answer QUESTION from the indexed articles, citing quoted evidence."""
     from .pipeline import ask_stream, final_answer
 
-    settings = _settings(index_dir=index_dir, store=store, model=model, writer=writer, k=k)
+    settings = _settings(index_dir=index_dir, store=store, model=model, writer=writer, answer_gate=answer_gate, k=k)
+    _check_writer(settings)
     stream = ask_stream(question, settings=settings, embedder=_embedder())
     answer = final_answer(stream, None if as_json else lambda piece: click.echo(piece, nl=False))
     if as_json:
@@ -201,15 +214,24 @@ def ask(
 @store_option
 @model_option
 @writer_option
+@gate_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=int, default=7860, show_default=True, help="Port to listen on.")
 @_friendly
-def ui(index_dir: Path | None, store: str | None, model: str | None, writer: str | None, host: str, port: int) -> None:
+def ui(
+    index_dir: Path | None,
+    store: str | None,
+    model: str | None,
+    writer: str | None,
+    answer_gate: str | None,
+    host: str,
+    port: int,
+) -> None:
     """Start the chat in the browser (local only by default)."""
     offline_environment()  # before Gradio imports huggingface_hub, which reads it once
     from .ui import launch
 
-    settings = _settings(index_dir=index_dir, store=store, model=model, writer=writer)
+    settings = _settings(index_dir=index_dir, store=store, model=model, writer=writer, answer_gate=answer_gate)
     _check_writer(settings)
     launch(settings, host=host, port=port)
 
@@ -237,6 +259,7 @@ def ui(index_dir: Path | None, store: str | None, model: str | None, writer: str
 )
 @model_option
 @writer_option
+@gate_option
 @click.option(
     "-k",
     "k",
@@ -267,6 +290,7 @@ def eval_command(
     store: str | None,
     model: str | None,
     writer: str | None,
+    answer_gate: str | None,
     k: int | None,
     limit: int | None,
     types: str,
@@ -288,7 +312,7 @@ def eval_command(
         )
     else:
         assert questions is not None  # one of the two is given, checked above
-        settings = _settings(model=model, writer=writer, k=k, store=store or "")
+        settings = _settings(model=model, writer=writer, answer_gate=answer_gate, k=k, store=store or "")
         _check_writer(settings)  # before the index is built or loaded
         report = evaluation.evaluate_questions(
             questions,

@@ -85,6 +85,10 @@ class LlamaGenerator:
             )
         except Exception as exc:  # llama.cpp reports damaged files as ValueError or RuntimeError
             raise ModelError(f"Cannot load model {path} (truncated or damaged?): {exc}. {_FIX}.") from None
+        meta = self._llm.metadata
+        # Which model this is, whatever the file is called: "smollm2 135m" (rag/gates.py).
+        named = " ".join(meta.get(k, "") for k in ("general.basename", "general.size_label")).strip()
+        self.identity = (named or meta.get("general.name", "") or path.stem).lower()
 
     def _prompt_tokens(self, messages: list[dict[str, str]]) -> list[int]:
         """The chat rendered with the model's own template, ready for the assistant's reply, as tokens."""

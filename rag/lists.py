@@ -11,6 +11,7 @@ Does not find or score candidates (rag/answers.py) or decide whether a list is s
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -92,7 +93,8 @@ def _same_item(a: str, b: str) -> bool:
 _SUFFIXES = frozenset("inc corp co ltd llc plc s platform group compani".split())
 
 
-def _item_words(text: str) -> set[str]:
+@functools.lru_cache(maxsize=4096)
+def _item_words(text: str) -> frozenset[str]:
     """The words that name an item: "Open AI" and "OpenAI Inc." both give {"openai"}."""
     words = [w for w in check.tokenize(text) if w not in _SUFFIXES]
-    return {"".join(words)} | set(words) if words else set()
+    return frozenset({"".join(words), *words}) if words else frozenset()

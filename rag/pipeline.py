@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import cast
 
-from . import bylines, citations, parts, writing
+from . import bylines, citations, gates, parts, writing
 from .answers import Draft, compose
 from .chunking import article_head
 from .embedding import Embedder, TextEmbedder
@@ -200,6 +200,7 @@ def ask_stream(
         yield joined
         return
     mode = writing.writer_mode(s.writer, s.model)  # a bad --writer is reported at once too
+    gates.gate_setting(s.answer_gate)  # and so is a bad --answer-gate
     if generator is None:
         resolve_model_path(s.model)  # a bad --model is reported at once, even when the answer abstains
     retriever = get_retriever(s, embedder)
@@ -237,7 +238,8 @@ def ask_stream(
             timings["writing"] = time.perf_counter() - tg
         if not drafts:  # nothing the model wrote was verified: the extractive answer (figures: models.md)
             te = time.perf_counter()
-            drafts = compose(query, form, scored, store.idf, scorer, passages, text_of)
+            gate = gates.answer_gate(getattr(scorer, "identity", ""), s.answer_gate)
+            drafts = compose(query, form, scored, store.idf, scorer, passages, text_of, gate)
             timings["extract"] = time.perf_counter() - te
         timings["generation"] = time.perf_counter() - tg
     cites, claims = _citations(drafts, text_of)

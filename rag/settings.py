@@ -93,6 +93,9 @@ class Settings:
     # "model" (the GGUF writes from numbered passages, each claim checked: rag/writing.py), or "auto"
     # ("extract" with the bundled model, "model" when `model` names another GGUF).
     writer: str = "auto"
+    # How sure a fact must be to be stated: "auto" (the gate measured for the scoring model, else the
+    # bundled model's: rag/gates.py) or a number (higher answers less, and more surely).
+    answer_gate: str = "auto"
     n_threads: int = 2
     n_ctx: int = 2048
     max_question_chars: int = 2000

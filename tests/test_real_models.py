@@ -92,6 +92,15 @@ def test_the_model_scores_the_same_whatever_was_asked_before(seeds_index) -> Non
     assert gen.score(messages, ["Tim Cook", "Sam Altman"]) == first
 
 
+def test_the_bundled_model_is_known_by_its_own_name_and_gets_the_bundled_gate(seeds_index) -> None:
+    from rag import gates
+    from rag.generation import get_generator
+
+    gen = get_generator("", seeds_index.n_ctx, seeds_index.n_threads)
+    assert gen.identity == "smollm2 135m"  # from the GGUF's metadata, not the file name
+    assert gates.answer_gate(gen.identity) == gates.BUNDLED_GATE
+
+
 def test_unanswerable_question_abstains(seeds_index) -> None:
     answer = rag.ask("Who won the 2022 FIFA World Cup final?", settings=seeds_index)
     assert answer.abstained and not answer.citations
