@@ -43,7 +43,7 @@ def _settings(**options: object) -> Settings:
     return Settings.from_env().replace(**options)
 
 
-def _check_writer(settings: Settings) -> None:
+def _check_options(settings: Settings) -> None:
     """A bad --writer / RAG_WRITER or --answer-gate / RAG_ANSWER_GATE is reported before any index or
     model is loaded."""
     from .gates import gate_setting
@@ -183,7 +183,6 @@ def ask(
     from .pipeline import ask_stream, final_answer
 
     settings = _settings(index_dir=index_dir, store=store, model=model, writer=writer, answer_gate=answer_gate, k=k)
-    _check_writer(settings)
     stream = ask_stream(question, settings=settings, embedder=_embedder())
     answer = final_answer(stream, None if as_json else lambda piece: click.echo(piece, nl=False))
     if as_json:
@@ -232,7 +231,7 @@ def ui(
     from .ui import launch
 
     settings = _settings(index_dir=index_dir, store=store, model=model, writer=writer, answer_gate=answer_gate)
-    _check_writer(settings)
+    _check_options(settings)
     launch(settings, host=host, port=port)
 
 
@@ -313,7 +312,7 @@ def eval_command(
     else:
         assert questions is not None  # one of the two is given, checked above
         settings = _settings(model=model, writer=writer, answer_gate=answer_gate, k=k, store=store or "")
-        _check_writer(settings)  # before the index is built or loaded
+        _check_options(settings)  # before the index is built or loaded
         report = evaluation.evaluate_questions(
             questions,
             settings,

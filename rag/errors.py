@@ -54,3 +54,7 @@ class QuestionError(RagError):
 
 class WriterError(RagError):
     """The writer setting (`--writer`, `RAG_WRITER`) names no known writer."""
+
+
+class GateError(RagError):
+    """The answer gate (--answer-gate, RAG_ANSWER_GATE) is neither "auto" nor a number."""

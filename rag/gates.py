@@ -14,7 +14,7 @@ Does not score or rank candidates (rag/answers.py) or measure the gates
 
 from __future__ import annotations
 
-from .errors import RagError
+from .errors import GateError
 
 # The bundled SmolLM2-135M-Instruct's gate: as many right as wrong answers among SQuAD 2.0 dev
 # fact questions in the lowest band it lets through (docs/answers.md, "Abstaining").
@@ -27,10 +27,6 @@ GATES = {
     "qwen2.5-coder 0.5b": 2.04,
     "gemma-3 270m": 0.16,
 }
-
-
-class GateError(RagError):
-    """The answer_gate setting is neither "auto" nor a number."""
 
 
 def gate_setting(raw: str) -> float | None:

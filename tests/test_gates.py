@@ -11,6 +11,7 @@ from click.testing import CliRunner
 import rag
 from rag import gates
 from rag.cli import cli
+from rag.errors import GateError
 
 from .conftest import FakeEmbedder, FakeScorer
 
@@ -28,7 +29,7 @@ class NamedScorer(FakeScorer):
 def test_the_setting_is_auto_or_a_number() -> None:
     assert gates.gate_setting("auto") is None and gates.gate_setting("") is None
     assert gates.gate_setting(" 1.5 ") == 1.5
-    with pytest.raises(gates.GateError, match="RAG_ANSWER_GATE"):
+    with pytest.raises(GateError, match="RAG_ANSWER_GATE"):
         gates.gate_setting("strict")
 
 
