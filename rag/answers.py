@@ -33,9 +33,9 @@ from .gates import BUNDLED_GATE
 from .generation import Scorer
 from .order import answer_order, asked_order
 from .phrases import Phrase, measured, parse, phrases
-from .polarity import carries
+from .polarity import REPORTING, carries
 from .questions import COMPATIBLE_LABELS, FACT, LIST, OPEN, YESNO, Form, names_only
-from .roles import named_as, tree_distance
+from .roles import cited_as_source, governing_verb, modifies_a_name, named_as, owners, stem, tree_distance
 from .statements import Draft, antecedents, open_answer, open_evidence, sources, yes_no
 
 # Candidates sent to the model for scoring, at most.
@@ -183,6 +183,8 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
     runs = _name_runs(question)
     given = {check.bare(n) for n in check.question_names(question)}  # one word each, bare ("Milei's": milei)
     asked_noun = next(iter(check.tokenize(form.focus[-1])), "") if form.focus else ""
+    # Unless the question asks who says it, a source a sentence cites is not its answer.
+    cites_source = not (REPORTING & {stem(t) for t in parse(question)} or "according" in question.lower())
     # Per answer text: (phrase, sentence, context sentences needed, stands next to the qualifier).
     found: dict[str, list[tuple[Phrase, Scored, int, bool]]] = {}
     structural: set[tuple[int, int, int]] = set()  # "Y" of "Y <asked noun>": named by its structure
@@ -216,21 +218,28 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
                 )
             ):
                 continue  # a name the tagger gave no type at all ("the Ruhr", "Sankt Goarshausen") may be either
+            if form.answer_type == "person" and (p.start, p.end) not in named:
+                if qual and p.label == "org":
+                    continue  # "Who from Google": a person of Google, not the company that owns it
+                if modifies_a_name(s.evidence.text, p.start, p.end):
+                    continue  # "[Tesla] owner Elon Musk": Tesla says whose he is
             if form.answer_type in ("person", "place", "date", "number") and anchor_set & set(check.tokenize(p.text)):
                 continue  # the qualifier is not the answer: "Meta" qualifies the executive asked for
             if form.answer_type == "thing" and not p.entity and len(p.text.split()) > 6:
                 continue
             if any(run <= set(check.tokenize(p.text)) for run in runs):
                 continue  # holds a whole name the question gives: "King Charles III [of West Francia]"
+            if cites_source and cited_as_source(s.evidence.text, p.start):
+                continue  # "According to Milei, Musk is interested in lithium": Milei says it, is not it
             if any(p.start <= a and b <= p.end for a, b in asked_people):
                 continue  # "(President) Javier Milei" is the Milei the question names, not who he meets
             v = check.supports(
                 question, p.text, s.evidence.text, idf, (p.start, p.end), context, qual, units, form.focus[-1:]
             )
             if v.ok:
-                anchored = (
-                    bool(named_set)
-                    and check.distance(s.evidence.text, p.start, p.end, list(named_set), units) <= check.ANCHOR_DISTANCE
+                anchored = bool(named_set) and (
+                    check.distance(s.evidence.text, p.start, p.end, list(named_set), units) <= check.ANCHOR_DISTANCE
+                    or bool(owners(s.evidence.text, p.start, p.end) & named_set)
                 )
                 found.setdefault(check.fold(p.text), []).append((p, s, v.context_used, anchored))
     # "How many ice ages": where some number counts them, numbers that do not are dropped.
@@ -268,6 +277,11 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
         # Where it happens: "met [in Buenos Aires]", not "[Silicon Valley] investor", in one
         # sentence; places coordinated with one that is ("in [France], Germany and Italy") too.
         located = [c for c in out if any(_object_of(w, c.evidence.text, c.phrase) for w in _LOCATIVE)]
+        # Where a sentence puts one of them on the question's own verb ("at [Millingen] the Rhine
+        # splits" for "where does it split"), the places of its other clauses go.
+        verbs = {stem(t) for t in parse(question) if t.pos_ == "VERB"}
+        on_verb = [c for c in located if governing_verb(c.evidence.text, c.phrase.start, c.phrase.end) in verbs]
+        located = [c for c in located if c in on_verb or _where(c) not in {_where(x) for x in on_verb}]
         sentences_with = {_where(c) for c in located}
         groups = {(*_where(c), c.phrase.group) for c in located if c.phrase.group >= 0}
         out = [

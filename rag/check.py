@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from .bm25 import STOP_WORDS, fold, tokenize
 from .polarity import negations
 from .questions import without_request
-from .roles import role_of
+from .roles import owners, role_of
 
 _WORDS = re.compile(r"\w+")
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
@@ -222,12 +222,37 @@ def polarity_flipped(question: str, evidence: str) -> bool:
     evidence's negations that bear on the question's words count. Also when the question asks
     for the least of something the evidence calls the most, or the reverse ("the least
     dominant sectors" of "the dominant sectors")."""
+    if _opposite_sides(question, evidence):
+        return True
     asked = _degrees(question)
     for stem, said in _degrees(evidence, set(asked)).items():
         q = asked[stem]
         if (q in _LEAST and said in _MOST) or (q in _MOST and said in _LEAST) or (q == "least" and not said):
             return True
     return (negations(question) - negations(evidence, frozenset(tokenize(question)))) % 2 == 1
+
+
+# Words that place a thing on one side of another, each with its opposite.
+_SIDES = dict(
+    p
+    for a, b in [("upper", "lower"), ("northern", "southern"), ("eastern", "western"), ("inner", "outer"),
+                 ("first", "last"), ("earliest", "latest"), ("north", "south"), ("east", "west")]
+    for p in ((a, b), (b, a))
+)  # fmt: skip
+_SIDED = re.compile(r"\b(" + "|".join(_SIDES) + r")\s+([A-Za-z]+)", re.I)
+
+
+def _opposite_sides(question: str, evidence: str) -> bool:
+    """Whether the question puts a thing on one side ("the lower Euphrates valley") and the
+    evidence only on the other ("the upper Euphrates valley")."""
+    said: dict[str, set[str]] = {}
+    for m in _SIDED.finditer(evidence):
+        said.setdefault(next(iter(tokenize(m[2])), ""), set()).add(m[1].lower())
+    for m in _SIDED.finditer(question):
+        sides = said.get(next(iter(tokenize(m[2])), ""), set())
+        if _SIDES[m[1].lower()] in sides and m[1].lower() not in sides:
+            return True
+    return False
 
 
 _LEAST = frozenset(("least", "fewest", "lowest", "smallest"))
@@ -303,8 +328,13 @@ def supports(
     if span is not None:
         anchor_terms = [t for t in tokenize(" ".join(anchors)) if t not in answer_terms]
         near_anchor = distance(evidence, span[0], span[1], anchor_terms, units) if anchor_terms else 10**6
-        if anchor_terms and near_anchor < 10**6 and near_anchor > ANCHOR_DISTANCE:
-            return Verdict(False, "the answer does not stand with what the question qualifies it by")
+        if anchor_terms and near_anchor < 10**6:
+            tied = owners(evidence, span[0], span[1])
+            if not tied & set(anchor_terms):  # "Google CEO Sundar Pichai" stands with Google
+                if near_anchor > ANCHOR_DISTANCE:
+                    return Verdict(False, "the answer does not stand with what the question qualifies it by")
+                if tied:  # "Sam Altman [of OpenAI]", next to "Google" in a list
+                    return Verdict(False, "the answer belongs to another name than the question's")
         if rest and distance(evidence, span[0], span[1], rest) > MAX_DISTANCE:
             return Verdict(False, "the answer stands far from what the question asks about")
         if role_of(question, evidence, span[0], span[1]) is False:

@@ -193,6 +193,22 @@ def _anchors(focus: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(w for w in focus[:head] if w not in _GENERIC)
 
 
+_AFFILIATION = re.compile(r"(\w+)\s+(from|of)\s+((?:the\s+)?[A-Z][\w&.'’-]*(?:\s+(?:of\s+)?[A-Z][\w&.'’-]*)*)")
+
+
+def _affiliation(question: str) -> tuple[str, ...]:
+    """The words of a name a person is asked to be "from", or the "of" of a person noun ("Who
+    will Milei meet from OpenAI?", "which executive of Meta ...", "who is the CEO of Apple"):
+    that person stands with that name. Not "the War of Barbastro"."""
+    return tuple(
+        w.lower()
+        for m in _AFFILIATION.finditer(question)
+        if m.group(2) == "from" or m.group(1).lower() in _PERSON_NOUNS
+        for w in m.group(3).split()
+        if w[0].isupper()
+    )
+
+
 def _type_of(nouns: tuple[str, ...]) -> str:
     # "which companies' representatives": a possessor names what is asked.
     possessors = [i for i, n in enumerate(nouns[:-1]) if n.endswith(("'", "’", "'s", "’s"))]
@@ -337,8 +353,8 @@ def _analyse(question: str) -> Form:
         return Form(FACT, "place")
     if first in ("who", "whom", "whose"):
         if len(ws) > 1 and ws[1] in ("are", "were"):
-            return Form(LIST, "person")
-        return Form(FACT, "person")
+            return Form(LIST, "person", anchors=_affiliation(q))
+        return Form(FACT, "person", anchors=_affiliation(q))
     if first in ("which", "what"):
         parsed = _focus_parsed(q)
         # Without a "which/what <noun>" in the parse, the words after "what" count up to the
@@ -365,11 +381,12 @@ def _analyse(question: str) -> Form:
                     return Form(LIST, _type_of(focus), focus)
             return Form(FACT, "thing", focus)
         answer_type = _type_of(focus)
+        anchors = _anchors(focus) + (_affiliation(q) if answer_type == "person" else ())
         # "What kind of arches ...?" asks for one kind; "What kinds of ...?" for several.
         one_kind = re.search(r"\b(kind|type|sort|form) of\b", q, re.I) is not None
         if focus and _plural(focus[-1]) and answer_type not in ("date", "number") and not one_kind:
-            return Form(LIST, answer_type, focus, _anchors(focus))
-        return Form(FACT, answer_type, focus, _anchors(focus))
+            return Form(LIST, answer_type, focus, anchors)
+        return Form(FACT, answer_type, focus, anchors)
     if any(w in _OPEN_VERBS for w in ws[:3]):
         return Form(OPEN)
     return Form(FACT)

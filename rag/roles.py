@@ -20,6 +20,13 @@ equally near in words ("the Très ancien coutumier, authored between 1200 and 12
 Grand coutumier, authored between 1235 and 1245": the second date hangs from the Grand
 coutumier).
 
+Also `owners`: the names a phrase is tied to by its own "of X" or a title ("X CEO ..."): "Sam
+Altman of OpenAI" is no Google executive, though it stands next to "Google" in "Sundar Pichai of
+Google, Sam Altman of OpenAI", and "SpaceX and Twitter CEO Elon Musk" is SpaceX's, though four
+words from it; and `modifies_a_name`: a name that only qualifies the name after it ("[Tesla]
+owner Elon Musk") names no person itself; `cited_as_source`: "according to X" makes X the
+one who says the sentence's claim, not a part of it.
+
 Does not judge an answer whose role it cannot read (the verb is not in the evidence, the parse
 gives the phrase no role): only a phrase that stands in the opposite role, or whose asked
 subject is someone else, in every place the verb stands, fails. Does not resolve pronouns, and
@@ -27,6 +34,8 @@ does not look at anything but who-acts-on-whom.
 """
 
 from __future__ import annotations
+
+import re
 
 from .bm25 import tokenize
 from .phrases import parse
@@ -153,3 +162,73 @@ def named_as(sentence: str, start: int, end: int, noun: str) -> bool:
             if any(c.dep_ == other and c.i in inside for c in t.head.children):
                 return True
     return False
+
+
+_OWNER_PREPOSITIONS = frozenset(("of", "from", "at"))
+
+
+def owners(sentence: str, start: int, end: int) -> frozenset[str]:
+    """The words (stems and lower case) of the names the phrase sentence[start:end] is tied to
+    in the parse: its own "of/from/at <Name>" ("Sam Altman of OpenAI"), a possessor ("OpenAI's
+    Sam Altman"), a title before it that names one ("OpenAI CEO Sam Altman", not the title
+    itself), or an apposition that has one ("Sam Altman, the head of OpenAI"). Empty where the
+    phrase is tied to no name."""
+    doc = parse(sentence)
+    inside = [t for t in doc if start <= t.idx < end]
+    if not inside:
+        return frozenset()
+    root = next((t for t in inside if not (start <= t.head.idx < end) or t.head is t), inside[0])
+    tied = []
+    for c in root.children:
+        if c.dep_ == "compound" and not start <= c.idx < end:
+            tied += [w for w in c.subtree if w is not c and not start <= w.idx < end]
+        elif c.dep_ == "poss":
+            tied += list(c.subtree)
+        elif c.dep_ == "appos":
+            tied += [g for p in c.children if p.dep_ == "prep" and p.lower_ in _OWNER_PREPOSITIONS for g in p.subtree]
+            tied += [w for g in c.children if g.dep_ == "poss" for w in g.subtree]
+        elif c.dep_ == "prep" and c.lower_ in _OWNER_PREPOSITIONS:
+            tied += [w for g in c.children if g.dep_ == "pobj" for w in g.subtree]
+    return frozenset(x for w in tied if w.pos_ == "PROPN" for x in (stem(w), *tokenize(w.lower_)))
+
+
+def modifies_a_name(sentence: str, start: int, end: int) -> bool:
+    """Whether the phrase sentence[start:end] qualifies a name that follows it rather than
+    naming someone itself: "Corvex and [Yardley] CEO Tom Hale", "[Tesla] owner Elon Musk"."""
+    doc = parse(sentence)
+    inside = [t for t in doc if start <= t.idx < end]
+    if not inside:
+        return False
+    t = next((x for x in inside if not (start <= x.head.idx < end) or x.head is x), inside[0])
+    while t.dep_ == "conj" and t.head is not t:
+        t = t.head
+    if t.dep_ not in ("compound", "nmod"):
+        return False
+    while t.dep_ in ("compound", "nmod") and t.head is not t:
+        t = t.head
+    return t.pos_ == "PROPN" and t.idx > end
+
+
+_ATTRIBUTION = re.compile(r"\baccording\s+to\s+(?:the\s+)?$", re.IGNORECASE)
+
+
+def cited_as_source(sentence: str, start: int) -> bool:
+    """Whether the phrase at sentence[start:] is whom the sentence attributes its claim to
+    ("According to [Ana Ruiz], ...")."""
+    return _ATTRIBUTION.search(sentence[max(0, start - 20) : start]) is not None
+
+
+def governing_verb(sentence: str, start: int, end: int) -> str:
+    """The stem of the verb whose preposition takes the phrase sentence[start:end] ("at
+    [Millingen], the Rhine splits": "split"), or "" where no verb does."""
+    doc = parse(sentence)
+    inside = [t for t in doc if start <= t.idx < end]
+    if not inside:
+        return ""
+    t = next((x for x in inside if not (start <= x.head.idx < end) or x.head is x), inside[0])
+    while t.dep_ == "conj" and t.head is not t:
+        t = t.head
+    if t.dep_ != "pobj" or t.head.dep_ != "prep":
+        return ""
+    verb = t.head.head
+    return stem(verb) if verb.pos_ == "VERB" else ""

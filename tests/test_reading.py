@@ -11,7 +11,11 @@ they name something ("many fine castles" does not); an answer must stand in the 
 question asks for (who acts, or who is acted on); and an answer is the whole phrase that
 answers and no more (a name with its "of <place>", a measure with its unit, the number that
 counts what "how many" asks about, not a name the question gives, not a preposition before a
-name; "what kind of" asks for the kind said with its noun).
+name; "what kind of" asks for the kind said with its noun); a person asked for by whom they
+belong to ("which Corvex executive", "who from Corvex") is the one the sentence ties to that
+name, not a neighbour tied to another; the source a sentence cites ("according to X") is not
+its answer; a question for one side of a thing ("the lower valley") is not answered from the
+other ("the upper valley").
 """
 
 from __future__ import annotations
@@ -353,3 +357,42 @@ def test_a_phrase_the_sentence_names_as_the_asked_thing_answers() -> None:
         i = sentence.index(name)
         assert named_as(sentence, i, i + len(name), check.tokenize(noun)[0]), sentence
     assert not named_as(e, e.index("Celle"), e.index("Celle") + 5, "river")
+
+
+def test_the_answer_belongs_to_the_name_the_question_qualifies_it_by() -> None:
+    # "Tom Hale of Brightline" stands next to "Corvex" in the list, but is Brightline's.
+    e = "The minister will hold talks with figures such as Ana Ruiz of Corvex, Tom Hale of Brightline, and Ivo Lenz of Marlo."
+    assert verify_claim("Which Corvex executive will the minister hold talks with?", "Ana Ruiz", e, _idf)
+    assert not verify_claim("Which Corvex executive will the minister hold talks with?", "Tom Hale", e, _idf)
+    assert verify_claim("Which Brightline executive will the minister hold talks with?", "Tom Hale", e, _idf)
+    assert not verify_claim("Which Brightline executive will the minister hold talks with?", "Ivo Lenz", e, _idf)
+    # A title before the name says whose it is, however many words it takes.
+    t = "There he will meet Corvex and Yardley CEO Tom Hale, along with Marlo CEO Ivo Lenz."
+    assert verify_claim("Which Marlo executive will he meet?", "Ivo Lenz", t, _idf)
+    assert not verify_claim("Which Marlo executive will he meet?", "Tom Hale", t, _idf)
+    assert verify_claim("Who is the CEO of Corvex?", "Tom Hale", t, _idf)
+    # "from X" and "of X" after a person asked for qualify that person as "X executive" does.
+    assert analyse("Who will the minister meet from Corvex?").anchors == ("corvex",)
+    assert analyse("Which executive of Marlo will he meet?").anchors == ("marlo",)
+    assert not verify_claim("Which executive of Marlo will he meet?", "Tom Hale", t, _idf)
+
+
+def test_the_source_a_sentence_cites_is_not_its_answer() -> None:
+    e = "According to Ana Ruiz, Brightline has expressed interest in mining the region's cobalt reserves."
+    assert "Ana Ruiz" not in _candidates("Who is Brightline interested in?", e)
+    assert "Ana Ruiz" not in _candidates("What is Brightline interested in?", e)
+
+
+def test_where_is_the_place_the_sentence_puts_on_the_asked_verb() -> None:
+    e = "The delta is shaped by two forks: first, at Olmen, the Vara splits into Tesk and Ruun, which changes its name to Orva at Hallen."
+    found = _candidates("Where does the Vara split into Tesk and Ruun?", e)
+    assert "Olmen" in found and not {"Orva", "Hallen"} & set(found), found
+
+
+def test_a_question_for_one_side_is_not_answered_by_the_other() -> None:
+    e = "A monk named Aldo led a band of pilgrims into the upper Tarn valley in northern Lozère."
+    assert check.polarity_flipped("Who led a band of pilgrims into the lower Tarn valley?", e)
+    assert check.polarity_flipped("Who led pilgrims into the Tarn valley in southern Lozère?", e)
+    assert not check.polarity_flipped("Who led a band of pilgrims into the upper Tarn valley?", e)
+    assert not check.polarity_flipped("Who led a band of pilgrims into the Tarn valley?", e)
+    assert check.polarity_flipped("Who was the first abbot?", "Aldo was the last abbot and the first bishop.")

@@ -56,6 +56,21 @@ def test_the_apple_executive_is_cook_never_altman(seeds_index) -> None:
     assert answer.abstained or answer.text.startswith("Tim Cook [1]")
 
 
+@pytest.mark.parametrize(
+    "question, right",
+    [
+        ("Which Google executive will Milei hold discussions with?", "Pichai"),  # not "Sam Altman [of OpenAI]"
+        ("Who will Milei meet from OpenAI?", "Altman"),  # not Musk, whom he met before
+        ("Which executive of Meta will Milei meet?", "Zuckerberg"),  # not "SpaceX and Twitter CEO Elon Musk"
+        ("Who will Milei meet from Google?", "Pichai"),  # not "Alphabet Inc.", which owns Google
+        ("What mineral is Musk interested in?", "lithium"),  # not "[according to] Milei"
+    ],
+)
+def test_a_qualified_person_or_thing_is_right_or_abstains(seeds_index, question, right) -> None:
+    answer = rag.ask(question, settings=seeds_index)
+    assert answer.abstained or right in answer.text, answer.text
+
+
 def test_a_list_of_companies_each_cited(seeds_index) -> None:
     answer = rag.ask("Which tech companies' representatives does Milei plan to meet?", settings=seeds_index)
     assert answer.kind == "list" and not answer.abstained
