@@ -35,7 +35,7 @@ from .order import answer_order, asked_order
 from .phrases import Phrase, measured, parse, phrases
 from .polarity import REPORTING, carries
 from .questions import COMPATIBLE_LABELS, FACT, LIST, OPEN, YESNO, Form, names_only
-from .roles import cited_as_source, governing_verb, modifies_a_name, named_as, owners, stem, tree_distance
+from .roles import cited_as_source, governing_verb, modifies_a_name, named_as, stem, tree_distance
 from .statements import Draft, antecedents, open_answer, open_evidence, sources, yes_no
 
 # Candidates sent to the model for scoring, at most.
@@ -237,9 +237,8 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
                 question, p.text, s.evidence.text, idf, (p.start, p.end), context, qual, units, form.focus[-1:]
             )
             if v.ok:
-                anchored = bool(named_set) and (
-                    check.distance(s.evidence.text, p.start, p.end, list(named_set), units) <= check.ANCHOR_DISTANCE
-                    or bool(owners(s.evidence.text, p.start, p.end) & named_set)
+                anchored = bool(named_set) and bool(
+                    check.stands_with(s.evidence.text, p.start, p.end, list(named_set), units)
                 )
                 found.setdefault(check.fold(p.text), []).append((p, s, v.context_used, anchored))
     # "How many ice ages": where some number counts them, numbers that do not are dropped.

@@ -206,6 +206,23 @@ def distance(evidence: str, start: int, end: int, terms: list[str], units: Seque
     return best
 
 
+def stands_with(
+    evidence: str, start: int, end: int, terms: list[str], units: Sequence[tuple[int, int]] = ()
+) -> bool | None:
+    """Whether the span evidence[start:end] stands with the qualifier `terms` (stems of "Apple"
+    in "which Apple executive"): tied to it in the parse, however far ("Google CEO Sundar
+    Pichai", `roles.owners`), or within ANCHOR_DISTANCE words and tied to no other name ("Sam
+    Altman [of OpenAI]" stands next to "Google" in a list, but not with it). None where it is
+    tied to no word of the qualifier and the evidence holds none outside the span."""
+    tied = owners(evidence, start, end)
+    if tied & set(terms):
+        return True
+    near = distance(evidence, start, end, terms, units)
+    if near >= 10**6:
+        return None
+    return near <= ANCHOR_DISTANCE and not tied
+
+
 @functools.lru_cache(maxsize=1024)
 def _analysed_words(text: str) -> tuple[tuple[int, int, str], ...]:
     """Each word of text as (start, end, its first analysed term or ""): a sentence is read once,
@@ -327,14 +344,8 @@ def supports(
         return Verdict(False, reason)
     if span is not None:
         anchor_terms = [t for t in tokenize(" ".join(anchors)) if t not in answer_terms]
-        near_anchor = distance(evidence, span[0], span[1], anchor_terms, units) if anchor_terms else 10**6
-        if anchor_terms and near_anchor < 10**6:
-            tied = owners(evidence, span[0], span[1])
-            if not tied & set(anchor_terms):  # "Google CEO Sundar Pichai" stands with Google
-                if near_anchor > ANCHOR_DISTANCE:
-                    return Verdict(False, "the answer does not stand with what the question qualifies it by")
-                if tied:  # "Sam Altman [of OpenAI]", next to "Google" in a list
-                    return Verdict(False, "the answer belongs to another name than the question's")
+        if anchor_terms and stands_with(evidence, span[0], span[1], anchor_terms, units) is False:
+            return Verdict(False, "the answer does not stand with what the question qualifies it by")
         if rest and distance(evidence, span[0], span[1], rest) > MAX_DISTANCE:
             return Verdict(False, "the answer stands far from what the question asks about")
         if role_of(question, evidence, span[0], span[1]) is False:

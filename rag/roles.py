@@ -123,14 +123,26 @@ def role_of(question: str, evidence: str, start: int, end: int) -> bool | None:
     return False if all(verdicts) else None
 
 
+def _span_root(doc, start: int, end: int, coordinated: bool = False):
+    """The token of doc[start:end] (character offsets) that the rest hangs from, or None where
+    no token starts there; with `coordinated`, the first of the items it is coordinated with
+    ("Waal" of "into [Waal] and [Pannerdens Kanaal]" for either)."""
+    inside = [t for t in doc if start <= t.idx < end]
+    if not inside:
+        return None
+    root = next((t for t in inside if not (start <= t.head.idx < end) or t.head is t), inside[0])
+    while coordinated and root.dep_ == "conj" and root.head is not root:
+        root = root.head
+    return root
+
+
 def tree_distance(sentence: str, start: int, end: int, terms: set[str]) -> int:
     """Dependency links between the phrase sentence[start:end] and each of `terms` (stems),
     summed over the terms the rest of the sentence holds, each counted at its nearest word."""
     doc = parse(sentence)
-    inside = [t for t in doc if start <= t.idx < end]
-    if not inside:
+    root = _span_root(doc, start, end)
+    if root is None:
         return 10**6
-    root = next((t for t in inside if not (start <= t.head.idx < end) or t.head is t), inside[0])
     up = {t.i: n for n, t in enumerate([root, *root.ancestors])}
     nearest: dict[str, int] = {}
     for t in doc:
@@ -173,11 +185,9 @@ def owners(sentence: str, start: int, end: int) -> frozenset[str]:
     Sam Altman"), a title before it that names one ("OpenAI CEO Sam Altman", not the title
     itself), or an apposition that has one ("Sam Altman, the head of OpenAI"). Empty where the
     phrase is tied to no name."""
-    doc = parse(sentence)
-    inside = [t for t in doc if start <= t.idx < end]
-    if not inside:
+    root = _span_root(parse(sentence), start, end)
+    if root is None:
         return frozenset()
-    root = next((t for t in inside if not (start <= t.head.idx < end) or t.head is t), inside[0])
     tied = []
     for c in root.children:
         if c.dep_ == "compound" and not start <= c.idx < end:
@@ -195,14 +205,8 @@ def owners(sentence: str, start: int, end: int) -> frozenset[str]:
 def modifies_a_name(sentence: str, start: int, end: int) -> bool:
     """Whether the phrase sentence[start:end] qualifies a name that follows it rather than
     naming someone itself: "Corvex and [Yardley] CEO Tom Hale", "[Tesla] owner Elon Musk"."""
-    doc = parse(sentence)
-    inside = [t for t in doc if start <= t.idx < end]
-    if not inside:
-        return False
-    t = next((x for x in inside if not (start <= x.head.idx < end) or x.head is x), inside[0])
-    while t.dep_ == "conj" and t.head is not t:
-        t = t.head
-    if t.dep_ not in ("compound", "nmod"):
+    t = _span_root(parse(sentence), start, end, coordinated=True)
+    if t is None or t.dep_ not in ("compound", "nmod"):
         return False
     while t.dep_ in ("compound", "nmod") and t.head is not t:
         t = t.head
@@ -221,14 +225,8 @@ def cited_as_source(sentence: str, start: int) -> bool:
 def governing_verb(sentence: str, start: int, end: int) -> str:
     """The stem of the verb whose preposition takes the phrase sentence[start:end] ("at
     [Millingen], the Rhine splits": "split"), or "" where no verb does."""
-    doc = parse(sentence)
-    inside = [t for t in doc if start <= t.idx < end]
-    if not inside:
-        return ""
-    t = next((x for x in inside if not (start <= x.head.idx < end) or x.head is x), inside[0])
-    while t.dep_ == "conj" and t.head is not t:
-        t = t.head
-    if t.dep_ != "pobj" or t.head.dep_ != "prep":
+    t = _span_root(parse(sentence), start, end, coordinated=True)
+    if t is None or t.dep_ != "pobj" or t.head.dep_ != "prep":
         return ""
     verb = t.head.head
     return stem(verb) if verb.pos_ == "VERB" else ""
