@@ -4,8 +4,10 @@ For questions that describe their answer through several articles ("Who is the i
 that TechCrunch reports ... and The Verge ..."): each article carries part of the question,
 and together they name the same entity. Covers gathering the names (a lone surname joins the
 one fuller name it ends, whatever label the small tagger gave each mention), choosing one of
-the asked kind that two or more articles share, and checking that the cited sentences and
-their articles' retrieved text carry the question's names and enough of its content.
+the asked kind that two or more articles share (and not tied to another name where a sentence
+names what the question qualifies it by: "which Apple executive"), and checking that the
+cited sentences and their articles' retrieved text carry the question's names and enough of
+its content.
 
 Does not handle facts a sentence carries (rag/answers.py) or score sentences.
 """
@@ -17,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from . import check
 from .citations import Scored
 from .phrases import Phrase, phrases
-from .questions import AUXILIARIES, Form, described_as, words
+from .questions import AUXILIARIES, Form, described_as, names_only, words
 from .statements import Draft
 
 # Best sentences searched for a name several articles share, and the share of the question
@@ -78,8 +80,12 @@ def across_articles(
         reverse=True,
     )  # fmt: skip
     described = described_as(question, form)  # "individual": the answer, not what the evidence says of it
+    qualifier = list(check.tokenize(" ".join(names_only(form.anchors, question))))
     for *_, key in ranked[:3]:
         by = named[key]
+        tied = {_stands_with(m, qualifier) for m in mentions[key].values()} if qualifier else set()
+        if False in tied and True not in tied:
+            continue  # "Which Apple executive": a name the sentences naming Apple tie to another is not one
         picks = sorted(by.values(), key=lambda x: -x[1].score)[:3]
         full = fullest[key]
         if len(full[0].text) > len(picks[0][0].text):  # state the name whole, citing where it stands so
@@ -130,6 +136,13 @@ def _more_articles(
                 cited.add(x[1].evidence.source_id)
                 now = after
     return out
+
+
+def _stands_with(mention: tuple[Phrase, Scored], qualifier: list[str]) -> bool | None:
+    """Whether a sentence ties the name it mentions to the question's qualifier ("Apple"), as
+    the claim check reads it (`check.stands_with`: None where the sentence does not name it)."""
+    p, s = mention
+    return check.stands_with(s.evidence.text, p.start, p.end, qualifier)
 
 
 def _held(picks: list[tuple[Phrase, Scored]], passages: Mapping[str, str]) -> str:

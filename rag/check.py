@@ -24,7 +24,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .bm25 import STOP_WORDS, fold, tokenize
+from .mismatch import another_event, own_people
 from .polarity import negations
+from .qualified import opposite_sides
 from .questions import without_request
 from .roles import owners, role_of
 
@@ -239,7 +241,7 @@ def polarity_flipped(question: str, evidence: str) -> bool:
     evidence's negations that bear on the question's words count. Also when the question asks
     for the least of something the evidence calls the most, or the reverse ("the least
     dominant sectors" of "the dominant sectors")."""
-    if _opposite_sides(question, evidence):
+    if opposite_sides(question, evidence):
         return True
     asked = _degrees(question)
     for stem, said in _degrees(evidence, set(asked)).items():
@@ -247,29 +249,6 @@ def polarity_flipped(question: str, evidence: str) -> bool:
         if (q in _LEAST and said in _MOST) or (q in _MOST and said in _LEAST) or (q == "least" and not said):
             return True
     return (negations(question) - negations(evidence, frozenset(tokenize(question)))) % 2 == 1
-
-
-# Words that place a thing on one side of another, each with its opposite.
-_SIDES = dict(
-    p
-    for a, b in [("upper", "lower"), ("northern", "southern"), ("eastern", "western"), ("inner", "outer"),
-                 ("first", "last"), ("earliest", "latest"), ("north", "south"), ("east", "west")]
-    for p in ((a, b), (b, a))
-)  # fmt: skip
-_SIDED = re.compile(r"\b(" + "|".join(_SIDES) + r")\s+([A-Za-z]+)", re.I)
-
-
-def _opposite_sides(question: str, evidence: str) -> bool:
-    """Whether the question puts a thing on one side ("the lower Euphrates valley") and the
-    evidence only on the other ("the upper Euphrates valley")."""
-    said: dict[str, set[str]] = {}
-    for m in _SIDED.finditer(evidence):
-        said.setdefault(next(iter(tokenize(m[2])), ""), set()).add(m[1].lower())
-    for m in _SIDED.finditer(question):
-        sides = said.get(next(iter(tokenize(m[2])), ""), set())
-        if _SIDES[m[1].lower()] in sides and m[1].lower() not in sides:
-            return True
-    return False
 
 
 _LEAST = frozenset(("least", "fewest", "lowest", "smallest"))
@@ -327,8 +306,9 @@ def supports(
     rest = [t for t in terms if t not in answer_terms]
     used, reason = 0, ""
     alone = not missing_names(question, evidence, answer)
+    own = not alone and own_people(question, evidence)
     for used in range(len(context) + 1):
-        if used and alone:
+        if used and (alone or own):
             break  # a sentence that names what the question is about must carry it by itself
         text = " ".join([*context[len(context) - used :], evidence])
         missing = missing_names(question, text, answer)
@@ -350,6 +330,8 @@ def supports(
             return Verdict(False, "the answer stands far from what the question asks about")
         if role_of(question, evidence, span[0], span[1]) is False:
             return Verdict(False, "the answer does not stand in the role the question asks for")
+    if why := another_event(question, evidence, span):
+        return Verdict(False, why)
     if polarity_flipped(question, evidence):
         return Verdict(False, "the evidence negates what the question asserts")
     return Verdict(True, "", used)

@@ -66,11 +66,14 @@ def sentences(text: str) -> list[Span]:
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:
-    word = re.search(r"([A-Za-z.]+)$", text[max(0, dot - 12) : dot])
+    before = text[max(0, dot - 12) : dot]
+    word = re.search(r"([A-Za-z.]+)$", before)
     if not word:
         return False
     w = word.group(1).lower()
-    return w in _ABBREV or (len(w) == 1 and w.isalpha())
+    # A single letter is an initial ("J. Smith"), not the "s" of a possessive ("the nation’s.").
+    possessive = word.start() > 0 and before[word.start() - 1] in "'’"
+    return w in _ABBREV or (len(w) == 1 and w.isalpha() and not possessive)
 
 
 def _next_starts_sentence(text: str, pos: int) -> bool:

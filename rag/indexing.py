@@ -46,7 +46,7 @@ from .store import (
 )
 
 log = logging.getLogger(__name__)
-SPLITTER = "sentences-v1"
+SPLITTER = "sentences-v2"
 MAX_TITLE_TOKENS = 48
 # Rows of unchanged files copied from the old version at a time.
 COPY_BATCH = 8192

@@ -46,9 +46,10 @@ def negations(sentence: str, about: frozenset[str] | None = None) -> int:
 
 def _bears_on(neg, about: frozenset[str]) -> bool:
     """Whether a negation belongs to the main clause or to a word (its head or the head's other
-    dependents) among `about`."""
+    dependents, or a word of the negated clause's subject) among `about`."""
     head = neg.head
-    near = [head, *head.children]
+    subject = [w for c in head.children if c.dep_ in ("nsubj", "nsubjpass") for w in c.subtree]
+    near = [head, *head.children, *subject]
     return (
         head.dep_ == "ROOT"
         or neg.dep_ == "ROOT"
@@ -164,7 +165,7 @@ def carries(question: str, sentence: str, context: str = "", anywhere: bool = Fa
         # A pronoun, or a description standing as the subject of this very event ("the leader
         # has [talks]"; not "the trip" of "the trip comes after Thiel [met] Milei").
         doers = {v, _taker(v)} if any(c.dep_ in ("nsubj", "nsubjpass") for c in v.children) else {v, _taker(v), v.head}
-        refers = any(t.lower_ in _PRONOUNS or (_definite(t) and (anywhere or t.head in doers)) for t in tokens)
+        refers = any(t.lower_ in _PRONOUNS or (definite_subject(t) and (anywhere or t.head in doers)) for t in tokens)
         if all(n in clause or (refers and n in around) for n in names):
             return True
     return False
@@ -210,7 +211,7 @@ def _taker(noun):
     return None
 
 
-def _definite(token) -> bool:
+def definite_subject(token) -> bool:
     """Whether the token is a subject that refers back by description ("the far-right leader",
     "both presidents")."""
     return (

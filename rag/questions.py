@@ -199,11 +199,12 @@ _AFFILIATION = re.compile(r"(\w+)\s+(from|of)\s+((?:the\s+)?[A-Z][\w&.'’-]*(?:
 def _affiliation(question: str) -> tuple[str, ...]:
     """The words of a name a person is asked to be "from", or the "of" of a person noun ("Who
     will Milei meet from OpenAI?", "which executive of Meta ...", "who is the CEO of Apple"):
-    that person stands with that name. Not "the War of Barbastro"."""
+    that person stands with that name. Not "the War of Barbastro", nor where it was reported
+    ("according to reports from The Verge")."""
     return tuple(
         w.lower()
         for m in _AFFILIATION.finditer(question)
-        if m.group(2) == "from" or m.group(1).lower() in _PERSON_NOUNS
+        if (m.group(2) == "from" and m.group(1).lower() not in _SOURCE_NOUNS) or m.group(1).lower() in _PERSON_NOUNS
         for w in m.group(3).split()
         if w[0].isupper()
     )

@@ -48,10 +48,12 @@ _RELATIVE = frozenset(("WDT", "WP"))  # "that", "which", "who" opening a relativ
 
 def stem(token) -> str:
     """The stem of the word's lemma ("sold" -> "sell") as the keyword index makes it, British
-    "-ise" spelled "-ize"; a modal ("will", "may") as written."""
+    "-ise" spelled "-ize" and "-our" "-or"; a modal ("will", "may") as written."""
     word = (token.lemma_ or token.text).lower()
     if word.endswith("ise"):  # one verb in either spelling: "patronised" is "patronized"
         word = word[:-3] + "ize"
+    elif word.endswith("our") and len(word) >= 6:  # "honour" is "honor", "labour" is "labor"
+        word = word[:-3] + "or"
     stems = tokenize(word)
     return stems[0] if stems else word
 
@@ -123,7 +125,7 @@ def role_of(question: str, evidence: str, start: int, end: int) -> bool | None:
     return False if all(verdicts) else None
 
 
-def _span_root(doc, start: int, end: int, coordinated: bool = False):
+def span_root(doc, start: int, end: int, coordinated: bool = False):
     """The token of doc[start:end] (character offsets) that the rest hangs from, or None where
     no token starts there; with `coordinated`, the first of the items it is coordinated with
     ("Waal" of "into [Waal] and [Pannerdens Kanaal]" for either)."""
@@ -140,7 +142,7 @@ def tree_distance(sentence: str, start: int, end: int, terms: set[str]) -> int:
     """Dependency links between the phrase sentence[start:end] and each of `terms` (stems),
     summed over the terms the rest of the sentence holds, each counted at its nearest word."""
     doc = parse(sentence)
-    root = _span_root(doc, start, end)
+    root = span_root(doc, start, end)
     if root is None:
         return 10**6
     up = {t.i: n for n, t in enumerate([root, *root.ancestors])}
@@ -185,7 +187,7 @@ def owners(sentence: str, start: int, end: int) -> frozenset[str]:
     Sam Altman"), a title before it that names one ("OpenAI CEO Sam Altman", not the title
     itself), or an apposition that has one ("Sam Altman, the head of OpenAI"). Empty where the
     phrase is tied to no name."""
-    root = _span_root(parse(sentence), start, end)
+    root = span_root(parse(sentence), start, end)
     if root is None:
         return frozenset()
     tied = []
@@ -205,7 +207,7 @@ def owners(sentence: str, start: int, end: int) -> frozenset[str]:
 def modifies_a_name(sentence: str, start: int, end: int) -> bool:
     """Whether the phrase sentence[start:end] qualifies a name that follows it rather than
     naming someone itself: "Corvex and [Yardley] CEO Tom Hale", "[Tesla] owner Elon Musk"."""
-    t = _span_root(parse(sentence), start, end, coordinated=True)
+    t = span_root(parse(sentence), start, end, coordinated=True)
     if t is None or t.dep_ not in ("compound", "nmod"):
         return False
     while t.dep_ in ("compound", "nmod") and t.head is not t:
@@ -225,7 +227,7 @@ def cited_as_source(sentence: str, start: int) -> bool:
 def governing_verb(sentence: str, start: int, end: int) -> str:
     """The stem of the verb whose preposition takes the phrase sentence[start:end] ("at
     [Millingen], the Rhine splits": "split"), or "" where no verb does."""
-    t = _span_root(parse(sentence), start, end, coordinated=True)
+    t = span_root(parse(sentence), start, end, coordinated=True)
     if t is None or t.dep_ != "pobj" or t.head.dep_ != "prep":
         return ""
     verb = t.head.head

@@ -56,6 +56,10 @@ def test_sentences_split_on_full_stops_but_not_abbreviations() -> None:
     text = "Mr. Smith met Dr. Jones in the U.S. last week. They agreed! Did they sign? Yes."
     got = [s.text for s in sentences(text)]
     assert got == ["Mr. Smith met Dr. Jones in the U.S. last week.", "They agreed!", "Did they sign?", "Yes."]
+    # An initial does not end a sentence; the "s" of a possessive does.
+    text = "The plan copies the nation’s. Both leaders met J. Smith's son. He left the island's."
+    got = [s.text for s in sentences(text)]
+    assert got == ["The plan copies the nation’s.", "Both leaders met J. Smith's son.", "He left the island's."]
 
 
 def test_neighbouring_chunks_overlap() -> None:

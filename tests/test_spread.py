@@ -169,3 +169,13 @@ def test_only_a_question_asking_for_a_name_is_answered_by_a_shared_name() -> Non
     )
     kind = ACROSS_Q.replace("Who is the founder that", "What type of founder is it that")
     assert _across(choice) == [] and _across(kind) == []
+
+
+def test_a_shared_name_answers_a_qualified_question_only_where_an_article_ties_it_to_the_qualifier() -> None:
+    # "Which Ledger executive": the articles share Bankman-Fried, but where one names Ledger, it
+    # ties him to another firm.
+    q = ACROSS_Q.replace("Who is the founder", "Which Ledger executive is the founder")
+    other = _scored("Alameda founder Sam Bankman-Fried met a Ledger executive on Monday.", 0.3, "t", 0)
+    assert across.across_articles(q, analyse(q), ACROSS + [other], _idf, {}) == []
+    tied = _scored("Ledger executive Sam Bankman-Fried spoke to investors.", 0.3, "t", 0)
+    assert [d.text for d in across.across_articles(q, analyse(q), ACROSS + [tied], _idf, {})] == ["Sam Bankman-Fried"]

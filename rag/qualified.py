@@ -1,0 +1,134 @@
+"""Whether an evidence sentence speaks of another thing than the one the question asks about.
+
+Covers three ways a sentence that holds the question's words names the wrong thing, read from
+the parse of spaCy's small English pipeline (rag/phrases.py) and the words themselves:
+- `other_qualifier`: a noun of the question qualified by a name ("the Italian abbot", "the
+  governors of Acre") stands in the sentence only qualified by another name ("the German
+  abbot Isembard", "governors of Cyprus"); another form of the same name ("Argentinian" for
+  "Argentine") is no other name;
+- `other_measure`: a number that measures another thing than the question asks for, which the
+  sentence does not name ("What revenue ...?" against "$394 million in operating income");
+- `opposite_sides`: a question for one side of a thing ("the lower valley") against evidence
+  that names only the other ("the upper valley"), which the check reads as a negation.
+
+Does not read events, their participants or negation (rag/mismatch.py, rag/polarity.py):
+where the parse gives no qualifier or measured noun, nothing is said (False).
+"""
+
+from __future__ import annotations
+
+import re
+
+from .bm25 import tokenize
+from .phrases import parse
+from .roles import span_root, stem
+
+_WH = frozenset(("what", "which", "how"))
+# Qualifiers a name gives a noun: an adjective or noun before it, "of/from X" after it.
+_BEFORE = frozenset(("amod", "compound", "nmod"))
+_NAMED = frozenset(("NORP", "GPE", "LOC", "ORG", "PERSON", "FAC"))
+
+
+def _asked_noun(doc):
+    """The noun a question's interrogative word asks for ("what total [revenue]", "how many
+    [ships]"), or None."""
+    for t in doc:
+        if t.lower_ in _WH:
+            head = t.head if t.dep_ == "det" else t.head.head if t.dep_ == "advmod" and t.head.dep_ == "amod" else None
+            if head is not None and head.pos_ == "NOUN" and head.i != t.i:
+                return head
+    return None
+
+
+def _measured(doc, start: int, end: int):
+    """The noun a number at doc[start:end] measures: the one it counts ("20,000 [troops]") or
+    names after it ("$394 million in operating [income]", "$219 million worth of net [income]")."""
+    root = span_root(doc, start, end)
+    if root is None or root.pos_ != "NUM":
+        return None
+    noun = root.head if root.dep_ == "nummod" and root.head.pos_ == "NOUN" else None
+    if noun is None:
+        prep = next((c for c in root.children if c.dep_ == "prep" and c.lower_ in ("in", "of")), None)
+        noun = next((g for g in (prep.children if prep is not None else ()) if g.dep_ == "pobj"), None)
+    if noun is not None and noun.lemma_ == "worth":
+        prep = next((c for c in noun.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+        noun = next((g for g in (prep.children if prep is not None else ()) if g.dep_ == "pobj"), None)
+    return noun if noun is not None and noun.pos_ == "NOUN" else None
+
+
+def other_measure(question: str, evidence: str, start: int, end: int) -> bool:
+    """Whether the number at evidence[start:end] measures another thing than the question asks
+    for, which the evidence does not name ("What total revenue ...?" against "$394 million in
+    operating income")."""
+    asked = _asked_noun(parse(question))
+    doc = parse(evidence)
+    measured = _measured(doc, start, end)
+    if asked is None or measured is None or stem(measured) == stem(asked):
+        return False
+    return stem(asked) not in {stem(t) for t in doc}
+
+
+def _qualifiers(token) -> set[tuple[str, str]]:
+    """(kind, stem) of the names that qualify a noun: ("before", "italian"), ("of", "acre")."""
+    out = set()
+    heads = [token]
+    if token.dep_ == "compound" and token.head.pos_ == "PROPN":  # "the German abbot Isembard"
+        heads.append(token.head)
+    for c in (c for h in heads for c in h.children if c.i != token.i):
+        if c.dep_ in _BEFORE and (c.pos_ == "PROPN" or c.ent_type_ in _NAMED):
+            out.add(("before", stem(c)))
+        elif c.dep_ == "prep" and c.lower_ in ("of", "from"):
+            out |= {("of", stem(g)) for g in c.children if g.dep_ == "pobj" and g.pos_ == "PROPN"}
+    return out
+
+
+def other_qualifier(question: str, evidence: str) -> bool:
+    """Whether a noun the question qualifies by a name stands in the evidence only qualified by
+    another name of the same kind ("Italian abbot" asked, "German abbot" said), and the
+    question's name is nowhere in the evidence but as another noun's ("Norman mercenaries")."""
+    doc = parse(evidence)
+    q_words = set(tokenize(question))
+    for noun in parse(question):
+        if noun.pos_ != "NOUN":
+            continue
+        asked = _qualifiers(noun)
+        if not asked:
+            continue
+        said = [_qualifiers(t) for t in doc if t.pos_ == "NOUN" and stem(t) == stem(noun)]
+        names = {s for _, s in asked}
+        loose = {stem(t) for t in doc if not (t.dep_ in _BEFORE and t.head.pos_ == "NOUN" and t.head.i != t.i)}
+        if any(q & asked for q in said) or names & loose:
+            continue  # the sentence has the question's qualifier, not as another noun's (the parse may misplace it)
+        kinds = {k for k, _ in asked}
+        # Another name, not another form of the question's ("Argentinian" for "Argentine").
+        if any(k in kinds and s not in q_words and not any(_forms(s, n) for n in names) for q in said for k, s in q):
+            return True
+    return False
+
+
+def _forms(a: str, b: str) -> bool:
+    """Whether two name stems are forms of one name: one begins the other ("argentin", "argentinian")."""
+    return a.startswith(b) or b.startswith(a)
+
+
+# Words that place a thing on one side of another, each with its opposite.
+_SIDES = dict(
+    p
+    for a, b in [("upper", "lower"), ("northern", "southern"), ("eastern", "western"), ("inner", "outer"),
+                 ("first", "last"), ("earliest", "latest"), ("north", "south"), ("east", "west")]
+    for p in ((a, b), (b, a))
+)  # fmt: skip
+_SIDED = re.compile(r"\b(" + "|".join(_SIDES) + r")\s+([A-Za-z]+)", re.I)
+
+
+def opposite_sides(question: str, evidence: str) -> bool:
+    """Whether the question puts a thing on one side ("the lower Euphrates valley") and the
+    evidence only on the other ("the upper Euphrates valley")."""
+    said: dict[str, set[str]] = {}
+    for m in _SIDED.finditer(evidence):
+        said.setdefault(next(iter(tokenize(m[2])), ""), set()).add(m[1].lower())
+    for m in _SIDED.finditer(question):
+        sides = said.get(next(iter(tokenize(m[2])), ""), set())
+        if _SIDES[m[1].lower()] in sides and m[1].lower() not in sides:
+            return True
+    return False
