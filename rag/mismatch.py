@@ -145,7 +145,9 @@ def other_subject(question: str, evidence: str, start: int, end: int) -> bool:
     voice, words = _subject(above)
     if voice != q_voice or not words or any(w.pos_ == "PRON" or w.tag_ in ("WDT", "WP") for w in words):
         return False
-    described = any(definite_subject(w) for w in words) and not any(w.pos_ == "PROPN" for w in words)
+    # A description names no one itself ("the libertarian firebrand"; not "the IJssel branch").
+    named = any(w.pos_ == "PROPN" and w.dep_ != "amod" for w in words)
+    described = any(definite_subject(w) for w in words) and not named
     if described and any(w.pos_ == "PROPN" for w in q_words):
         return False  # "both presidents" may be the "Milei and Bukele" the question names
     if any(start <= w.idx < end for w in words):  # the phrase does what the question's subject does

@@ -497,3 +497,12 @@ def test_a_name_in_another_form_or_spelling_is_the_same_name() -> None:
     assert verify_claim("How many foreign tours has he made, a record for an Argentine president?", "eight", e, _idf)
     e = "In Madrid, the Varn Institute will honor the minister as part of its Freedom Week."
     assert verify_claim("Which institute is honouring the minister in Madrid?", "Varn Institute", e, _idf)
+
+
+def test_a_description_with_an_adjective_the_tagger_calls_a_name_still_stands_for_one() -> None:
+    # "libertarian", "Argentine" are tagged as proper nouns here; "the ... firebrand" is Milei.
+    for e in (
+        "Musk praised Milei after the libertarian firebrand defeated Sergio Massa in the runoff.",
+        "Crowds hailed Milei after the Argentine firebrand defeated Sergio Massa in the runoff.",
+    ):
+        assert verify_claim("Whom did Milei defeat in the runoff?", "Sergio Massa", e, _idf), e

@@ -133,6 +133,7 @@ def ask(page, question: str, turn: int, stream_shot: str | None = None):
 
     With `stream_shot`, also screenshot the answer while it is still streaming.
     """
+    page.locator("#chat").wait_for(timeout=TIMEOUT_MS)  # on a loaded machine the app may still be rendering
     page.evaluate(WATCH_STREAM)
     page.locator("#question textarea").fill(question)
     page.locator("#question textarea").press("Enter")
