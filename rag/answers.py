@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from . import check, lists
 from .across import across_articles
+from .chunking import article_head
 from .citations import Evidence, Scored, near_best
 from .gates import BUNDLED_GATE
 from .generation import Scorer
@@ -81,7 +82,9 @@ def compose(
     if not scored:
         return []
     if form.kind == OPEN:
-        return open_answer(open_evidence(question, scored))
+        cited = {s.evidence.source_id for s in scored}
+        heads = {source: article_head(text_of(source) or "") for source in cited} if text_of else {}
+        return open_answer(open_evidence(question, scored, passages, heads))
     top = near_best(scored)
     # "Did A report X before B reported Y?", "... before or after ...?": by the articles' dates.
     asked = asked_order(question) if form.kind in (YESNO, FACT) else None

@@ -28,7 +28,7 @@ from .mismatch import another_event, own_people
 from .polarity import negations
 from .qualified import opposite_sides
 from .questions import without_request
-from .roles import owners, role_of
+from .roles import first_item, owners, role_of
 
 _WORDS = re.compile(r"\w+")
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
@@ -102,16 +102,20 @@ def name_runs(question: str) -> list[list[str]]:
     return [r for r in runs if len(r) > 1]
 
 
+def missing_numbers(question: str, evidence: str) -> list[str]:
+    """The question's numbers that the evidence does not hold as whole numbers (the "11" of
+    "11th century" is not in "1191")."""
+    return [
+        n for n in _NUMBER.findall(question) if not re.search(rf"(?<![\d,.]){re.escape(n)}(?![\d]|[,.]\d)", evidence)
+    ]
+
+
 def missing_names(question: str, evidence: str, answer: str = "") -> list[str]:
     """Numbers and capitalised names of the question that the evidence does not hold."""
     ev = fold(evidence)
     ev_words = set(_WORDS.findall(ev))
     ev_names = {fold(n) for n in re.findall(r"\b[A-Z][\w’'-]*", evidence)}
-    missing = []
-    for num in _NUMBER.findall(question):
-        # As a whole number: the "11" of "11th century" is not in "1191".
-        if not re.search(rf"(?<![\d,.]){re.escape(num)}(?![\d]|[,.]\d)", evidence):
-            missing.append(num)
+    missing = missing_numbers(question, evidence)
     for name in question_names(question):
         w = bare(name)
         if w in ev_words or w in ev or fold(w) in fold(answer):
@@ -222,7 +226,12 @@ def stands_with(
     near = distance(evidence, start, end, terms, units)
     if near >= 10**6:
         return None
-    return near <= ANCHOR_DISTANCE and not tied
+    if near <= ANCHOR_DISTANCE and not tied:
+        return True
+    # An item coordinated with one that stands with it does too: "Norman generals, Richard de
+    # Camville and [Robert de Thornham]".
+    first = None if tied else first_item(evidence, start, end)
+    return first is not None and stands_with(evidence, *first, terms, units) is True
 
 
 @functools.lru_cache(maxsize=1024)

@@ -57,9 +57,12 @@ def _verbs(doc) -> list:
 
 
 def _asked_verb(doc):
-    """The question's own verb: the first content verb above its interrogative word, else the root."""
+    """The question's own verb: the first content verb above its interrogative word, else the
+    root, else the verb a "be" root governs ("until what year were the allies to [occupy] it")."""
     wh = next((t for t in doc if t.lower_ in _WH), None)
-    for t in [*(wh.ancestors if wh is not None else ()), *(t for t in doc if t.dep_ == "ROOT")]:
+    roots = [t for t in doc if t.dep_ == "ROOT"]
+    governed = [c for r in roots if r.lemma_ == "be" for c in r.children if c.dep_ in _SAME_EVENT]
+    for t in [*(wh.ancestors if wh is not None else ()), *roots, *governed]:
         if t.pos_ == "VERB" and t.is_alpha and _verb(t) not in _LIGHT:
             return t
     return None

@@ -144,6 +144,8 @@ def carries(question: str, sentence: str, context: str = "", anywhere: bool = Fa
     # "Did he manage to [carve out] a state?": the complement of an implicative verb will do too;
     # "hold [talks]": the event is the noun a light verb takes.
     stems = {_event(verb), *(stem(c) for c in verb.children if c.dep_ == "xcomp" and c.pos_ == "VERB")}
+    if verb.lemma_.lower() in _NEGATIVE_IMPLICATIVE:
+        stems = {_event(verb)}  # "Why did he refuse to release them?": not a sentence where he releases them
     if verb.lemma_.lower() in _LIGHT:
         stems |= {stem(c) for c in verb.children if c.dep_ == "dobj" and c.pos_ == "NOUN"}
     names = []
@@ -190,6 +192,8 @@ def _requested(verb):
     return None
 
 
+# Verbs that deny the verb they govern: "refused to release" is no release.
+_NEGATIVE_IMPLICATIVE = frozenset("refuse fail decline neglect avoid forget deny".split())
 # Verbs a question's event is not judged by: being, having, doing, and naming ("What is X called?").
 _UNJUDGED = frozenset("be have do call name".split())
 # Verbs whose event is the noun they take ("hold talks", "make a visit", "take a trip").

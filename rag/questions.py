@@ -41,7 +41,7 @@ _DATE_NOUNS = frozenset("year years date dates day days month months century cen
 _NUMBER_NOUNS = frozenset(
     "number percentage percent share amount price cost rate age size length height width population total "
     "distance sum value count speed temperature depth weight capacity volume elevation altitude score salary "
-    "budget revenue income profit debt fee fees wage wages".split()
+    "budget revenue income profit debt fee fees wage wages fraction proportion ratio".split()
 )
 # The question asks which articles say something: the answer names sources.
 _SOURCE_NOUNS = frozenset("article articles source sources document documents report reports story stories".split())
@@ -390,4 +390,10 @@ def _analyse(question: str) -> Form:
         return Form(FACT, answer_type, focus, anchors)
     if any(w in _OPEN_VERBS for w in ws[:3]):
         return Form(OPEN)
+    # "... a milestone not seen since [which year]?": a "which/what <noun>" inside the question asks
+    # as it would at its head.
+    late = next((i for i, w in enumerate(ws) if i > 0 and w in ("which", "what")), None)
+    focus = _before_verb(_focus(ws, late + 1), q) if late is not None else ()
+    if focus:
+        return Form(FACT, _type_of(focus), focus, _anchors(focus))
     return Form(FACT)

@@ -138,6 +138,18 @@ def span_root(doc, start: int, end: int, coordinated: bool = False):
     return root
 
 
+def first_item(sentence: str, start: int, end: int) -> tuple[int, int] | None:
+    """The offsets of the first item that the phrase sentence[start:end] is coordinated with
+    ("[Richard de Camville] and Robert de Thornham" for the second), or None where it is the
+    first or stands alone."""
+    doc = parse(sentence)
+    own, first = span_root(doc, start, end), span_root(doc, start, end, coordinated=True)
+    if own is None or first is None or own.i == first.i:
+        return None
+    words = [first, *(c for c in first.children if c.dep_ in ("compound", "nmod", "amod", "flat") and c.i < first.i)]
+    return min(w.idx for w in words), first.idx + len(first.text)
+
+
 def tree_distance(sentence: str, start: int, end: int, terms: set[str]) -> int:
     """Dependency links between the phrase sentence[start:end] and each of `terms` (stems),
     summed over the terms the rest of the sentence holds, each counted at its nearest word."""

@@ -82,16 +82,36 @@ def _before(e: Evidence, passages: Mapping[str, str] | None) -> str:
     return " ".join([*(c.text for c in e.context), (passages or {}).get(e.source_id, "")])
 
 
-def open_evidence(question: str, scored: Sequence[Scored]) -> list[Scored]:
+def open_evidence(
+    question: str,
+    scored: Sequence[Scored],
+    passages: Mapping[str, str] | None = None,
+    heads: Mapping[str, str] | None = None,
+) -> list[Scored]:
     """The sentences an open answer (why, how, describe) may draw on, best first: those near the
     best (for a summary request, as many as a list draws on, each naming what the question
-    names) that hold the asked event with its named participants, as for a fact. The extractive
-    composer and the model writer (rag/writing.py) both answer from these."""
+    names) that hold the asked event with its named participants, as for a fact, and that hold
+    the question's names (in the sentence, its context or its article: `passages`, each
+    source's head and retrieved text, "According to Wired, ...") and numbers (in the sentence,
+    its context or its article's head, `heads`: "on 2023-10-07", not a date said of something
+    else further on; without `heads`, in the sentence or its context). The extractive composer
+    and the model writer (rag/writing.py) both answer from these."""
     top = near_best(scored)
     if without_request(question) != question:  # "Summarise ...", "Tell me about ..."
         wide = near_best(scored, lists.LIST_MARGIN, lists.LIST_SENTENCES)
         top = [s for s in wide if s is scored[0] or not check.missing_names(question, s.evidence.text)]
-    return [s for s in top if carries(question, s.evidence.text, " ".join(antecedents(s)), anywhere=True)]
+    numbers = set(check.missing_numbers(question, ""))
+    out = []
+    for s in top:
+        source = s.evidence.source_id
+        near = f"{s.evidence.text} {' '.join(antecedents(s))} {s.evidence.title} {(heads or {}).get(source, '')}"
+        held = f"{near} {(passages or {}).get(source, '')}"
+        if not carries(question, s.evidence.text, " ".join(antecedents(s)), anywhere=True):
+            continue
+        if check.missing_numbers(question, near) or set(check.unheld(question, held)) - numbers:
+            continue
+        out.append(s)
+    return out
 
 
 def antecedents(s: Scored) -> list[str]:

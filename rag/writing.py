@@ -143,7 +143,7 @@ def write(
     if form.kind == YESNO:
         return _yes_no(question, statements, idf, passages or {})
     if form.kind == OPEN:
-        near = {(x.evidence.source_id, x.evidence.start) for x in open_evidence(question, scored)}
+        near = {(x.evidence.source_id, x.evidence.start) for x in open_evidence(question, scored, passages)}
         return _open([(t, [e for e in cited if (e.source_id, e.start) in near]) for t, cited in statements], idf)
     drafts: list[Draft] = []
     for text, cited in statements:

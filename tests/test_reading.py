@@ -409,6 +409,9 @@ def test_an_answer_from_another_event_of_the_sentence_fails() -> None:
     assert not verify_claim("In what year did the settlers reopen the old mine?", "1810", e, _idf)
     assert verify_claim("In what year did the company reopen the old mine?", "1824", e, _idf)
     assert not verify_claim("In what year did the settlers reopen the old mine?", "1824", e, _idf)
+    # A "be" question's verb is the one it governs: "were the settlers to [reopen] it".
+    at = (e.index("1810"), e.index("1810") + 4)
+    assert not check.supports("Until what year was the company to reopen the old mine?", "1810", e, _idf, at).ok
     # A clause that tells of the date is its event; a participle that names someone is no verb of its own.
     assert verify_claim(
         "In what year did the railway reach Tolmo?",
@@ -506,3 +509,23 @@ def test_a_description_with_an_adjective_the_tagger_calls_a_name_still_stands_fo
         "Crowds hailed Milei after the Argentine firebrand defeated Sergio Massa in the runoff.",
     ):
         assert verify_claim("Whom did Milei defeat in the runoff?", "Sergio Massa", e, _idf), e
+
+
+def test_a_verb_that_denies_its_complement_is_not_its_event() -> None:
+    e = "The duke ordered Ivo Lenz to release the prisoners and the treasure."
+    assert not carries("Why did Ivo Lenz refuse to release the prisoners?", e)
+    assert carries("Why did Ivo Lenz refuse to release the prisoners?", "Ivo Lenz refused to release the prisoners.")
+    assert carries("Did Ivo Lenz manage to release the prisoners?", "Ivo Lenz released the prisoners at dawn.")
+
+
+def test_a_question_that_asks_its_which_phrase_late_and_for_a_fraction() -> None:
+    assert analyse("The fair was the largest the town had seen since which year?").answer_type == "date"
+    assert analyse("The Tesk flows into which sea?").focus == ("sea",)
+    assert analyse("What fraction of the water does the Tesk carry?").answer_type == "number"
+
+
+def test_an_item_coordinated_with_one_that_stands_with_the_qualifier_does_too() -> None:
+    e = "Before leaving, he named two of his Varnian generals, Ann de Vale and Ivo de Lenz, as governors of Tolmo."
+    at = (e.index("Ivo de Lenz"), e.index("Ivo de Lenz") + len("Ivo de Lenz"))
+    assert check.stands_with(e, *at, ["varnian"]) is True
+    assert check.stands_with(e.replace("Varnian", "Oskan"), *at, ["varnian"]) is None

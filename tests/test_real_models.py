@@ -79,6 +79,12 @@ def test_a_name_the_articles_share_is_no_answer_for_another_companys_executive(s
     assert "Musk" not in answer.text, answer.text
 
 
+def test_an_open_answer_holds_the_date_the_question_gives(seeds_index) -> None:
+    # The inauguration is on June 1; the article's June 22 is the Hayek ceremony's.
+    answer = rag.ask("Why was Bukele's inauguration in San Salvador held on June 22?", settings=seeds_index)
+    assert answer.abstained, answer.text
+
+
 def test_a_list_of_companies_each_cited(seeds_index) -> None:
     answer = rag.ask("Which tech companies' representatives does Milei plan to meet?", settings=seeds_index)
     assert answer.kind == "list" and not answer.abstained

@@ -179,3 +179,22 @@ def test_a_shared_name_answers_a_qualified_question_only_where_an_article_ties_i
     assert across.across_articles(q, analyse(q), ACROSS + [other], _idf, {}) == []
     tied = _scored("Ledger executive Sam Bankman-Fried spoke to investors.", 0.3, "t", 0)
     assert [d.text for d in across.across_articles(q, analyse(q), ACROSS + [tied], _idf, {})] == ["Sam Bankman-Fried"]
+
+
+def test_an_open_answer_needs_the_questions_outlet_in_its_article_and_its_date_by_the_sentence() -> None:
+    report = _scored("Tom Hale said the court's ruling opens the store to rival payment systems.", 1.2, "v", 60)
+    heads = {"v": "Hale on the ruling\n\nBy The Courier, published 2023-11-02."}
+    q = "According to The Courier, what did Tom Hale say about the court's ruling?"
+    drafts = answers.compose(q, analyse(q), [report], _idf, None, heads, lambda source: heads[source])
+    assert [d.text for d in drafts] == [report.evidence.text]
+    q = "According to The Ledger, what did Tom Hale say about the court's ruling?"  # another outlet's
+    assert answers.compose(q, analyse(q), [report], _idf, None, heads, lambda source: heads[source]) == []
+    q = "What did The Courier report on 2023-11-09 about Tom Hale's view of the court's ruling?"  # another day's
+    assert answers.compose(q, analyse(q), [report], _idf, None, heads, lambda source: heads[source]) == []
+    # A date the article gives of something else is not the question's.
+    fair = _scored("Ann Vale opened the fair in Tolmo on June 1.", 1.2, "w")
+    more = {"w": "Fairs\n\nBy The Courier, published 2023-05-02. The ceremony is on June 22."}
+    for day, answered in (("June 1", True), ("June 22", False)):
+        q = f"Why did Ann Vale open the fair in Tolmo on {day}?"
+        drafts = answers.compose(q, analyse(q), [fair], _idf, None, more, lambda source: more[source].split(" The")[0])
+        assert bool(drafts) == answered, day
