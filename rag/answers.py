@@ -209,6 +209,11 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
         # whatever type the tagger gave it.
         named = {(p.start, p.end) for p in pool if named_as(s.evidence.text, p.start, p.end, asked_noun)}
         structural.update((s.evidence.start, *x) for x in named)
+        # "At which battle": where a name of the sentence is one of the asked kind ("the Battle of
+        # Hastings"), a person ("Duke William II") is not what is asked.
+        kind_named = form.answer_type == "thing" and any(
+            p.entity and p.label != "person" and asked_noun in check.tokenize(p.text) for p in pool
+        )
         for p in pool + compounds:
             if (
                 p.label not in allowed
@@ -221,6 +226,8 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
                 )
             ):
                 continue  # a name the tagger gave no type at all ("the Ruhr", "Sankt Goarshausen") may be either
+            if kind_named and p.label == "person" and (p.start, p.end) not in named:
+                continue
             if form.answer_type == "person" and (p.start, p.end) not in named:
                 if qual and p.label == "org":
                     continue  # "Who from Google": a person of Google, not the company that owns it

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from .bm25 import STOP_WORDS, fold, tokenize
 from .mismatch import another_event, own_people
 from .polarity import negations
-from .qualified import opposite_sides
+from .qualified import opposite_sides, ranked_below
 from .questions import without_request
 from .roles import first_item, owners, role_of
 
@@ -250,7 +250,7 @@ def polarity_flipped(question: str, evidence: str) -> bool:
     evidence's negations that bear on the question's words count. Also when the question asks
     for the least of something the evidence calls the most, or the reverse ("the least
     dominant sectors" of "the dominant sectors")."""
-    if opposite_sides(question, evidence):
+    if opposite_sides(question, evidence) or ranked_below(question, evidence):
         return True
     asked = _degrees(question)
     for stem, said in _degrees(evidence, set(asked)).items():

@@ -33,7 +33,7 @@ from __future__ import annotations
 from .bm25 import tokenize
 from .phrases import parse
 from .polarity import definite_subject
-from .qualified import other_measure, other_qualifier
+from .qualified import other_measure, other_numeral, other_qualifier
 from .roles import span_root, stem
 
 # Verbs that carry no event of their own ("did", "is", "has").
@@ -249,6 +249,6 @@ def another_event(question: str, evidence: str, span: tuple[int, int] | None = N
         return "the question's event takes another name in the evidence than the question's"
     if span is not None and other_measure(question, evidence, *span):
         return "the number measures another thing than the question asks for"
-    if other_qualifier(question, evidence):
+    if other_qualifier(question, evidence) or other_numeral(question, evidence):
         return "the evidence speaks of another one than the question qualifies"
     return ""

@@ -96,6 +96,15 @@ def measured(text: str) -> bool:
     return len(words) > 1 and words[-1] in _UNITS
 
 
+_CURRENCY = "$€£¥"
+
+
+def _with_currency(sentence: str, key: tuple[int, int]) -> tuple[int, int]:
+    """An amount's offsets with the currency sign just before it, which the tagger may leave out
+    ("[$]65M")."""
+    return (key[0] - 1, key[1]) if key[0] > 0 and sentence[key[0] - 1] in _CURRENCY else key
+
+
 def phrases(sentence: str) -> tuple[Phrase, ...]:
     """Entities, numbers and noun phrases of the sentence, each once (by offsets), entities first."""
     doc = parse(sentence)
@@ -105,6 +114,8 @@ def phrases(sentence: str) -> tuple[Phrase, ...]:
         if end > start:
             key = (doc[start].idx, doc[end - 1].idx + len(doc[end - 1].text))
             label = _LABELS.get(ent.label_, "thing")
+            if label == "number":
+                key = _with_currency(sentence, key)
             out.setdefault(key, Phrase(sentence[key[0] : key[1]], *key, label, True, _group(doc[start:end].root)))
             if label in ("person", "place", "org") and (stop := _particle_name(doc, end)) > end:
                 key = (doc[start].idx, doc[stop - 1].idx + len(doc[stop - 1].text))  # "Millingen aan de Rijn"
@@ -117,7 +128,7 @@ def phrases(sentence: str) -> tuple[Phrase, ...]:
             key = (tok.idx, tok.idx + len(tok.text))
             out[key] = Phrase(tok.text, *key, "number", True, _group(tok))
         if tok.like_num and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ in _UNITS:
-            key = (tok.idx, doc[tok.i + 1].idx + len(doc[tok.i + 1].text))  # "120 m"
+            key = _with_currency(sentence, (tok.idx, doc[tok.i + 1].idx + len(doc[tok.i + 1].text)))  # "120 m"
             out.setdefault(key, Phrase(sentence[key[0] : key[1]], *key, "number", True, _group(tok)))
     for chunk in doc.noun_chunks:
         start, end = _trim(doc, chunk.start, chunk.end)

@@ -1,15 +1,19 @@
 """Whether an evidence sentence speaks of another thing than the one the question asks about.
 
-Covers three ways a sentence that holds the question's words names the wrong thing, read from
+Covers five ways a sentence that holds the question's words names the wrong thing, read from
 the parse of spaCy's small English pipeline (rag/phrases.py) and the words themselves:
 - `other_qualifier`: a noun of the question qualified by a name ("the Italian abbot", "the
   governors of Acre") stands in the sentence only qualified by another name ("the German
   abbot Isembard", "governors of Cyprus"); another form of the same name ("Argentinian" for
   "Argentine") is no other name;
 - `other_measure`: a number that measures another thing than the question asks for, which the
-  sentence does not name ("What revenue ...?" against "$394 million in operating income");
+  sentence does not name ("What revenue ...?" against "$394 million in operating income"; "How
+  much did it raise?" against "a $1.4B valuation");
 - `opposite_sides`: a question for one side of a thing ("the lower valley") against evidence
-  that names only the other ("the upper valley"), which the check reads as a negation.
+  that names only the other ("the upper valley"), which the check reads as a negation, as it
+  does `ranked_below`: "the longest river" against "the second-longest river";
+- `other_numeral`: a name the question numbers ("Harold I") that the sentence numbers only
+  otherwise ("Harold II").
 
 Does not read events, their participants or negation (rag/mismatch.py, rag/polarity.py):
 where the parse gives no qualifier or measured noun, nothing is said (False).
@@ -56,14 +60,32 @@ def _measured(doc, start: int, end: int):
     return noun if noun is not None and noun.pos_ == "NOUN" else None
 
 
+def _modified(doc, start: int, end: int):
+    """The noun a number at doc[start:end] stands before as its modifier ("a flat [$1.4B]
+    valuation": "valuation"), or None."""
+    root = span_root(doc, start, end)
+    if root is None or not any(ch.isdigit() for ch in root.text) or root.dep_ not in ("nummod", "compound"):
+        return None
+    head = root.head
+    return head if head.pos_ == "NOUN" and not start <= head.idx < end else None
+
+
 def other_measure(question: str, evidence: str, start: int, end: int) -> bool:
     """Whether the number at evidence[start:end] measures another thing than the question asks
     for, which the evidence does not name ("What total revenue ...?" against "$394 million in
-    operating income")."""
-    asked = _asked_noun(parse(question))
+    operating income"); or, for a "how much" or "how many" that names no thing, whether the
+    number is that of a thing the question does not name ("How much did it raise?" against "raises
+    $65M on a flat [$1.4B] valuation")."""
+    qdoc = parse(question)
+    asked = _asked_noun(qdoc)
     doc = parse(evidence)
+    if asked is None:
+        if not re.search(r"\bhow (much|many)\b", question, re.I):
+            return False
+        modified = _modified(doc, start, end)
+        return modified is not None and stem(modified) not in {stem(t) for t in qdoc}
     measured = _measured(doc, start, end)
-    if asked is None or measured is None or stem(measured) == stem(asked):
+    if measured is None or stem(measured) == stem(asked):
         return False
     return stem(asked) not in {stem(t) for t in doc}
 
@@ -132,3 +154,33 @@ def opposite_sides(question: str, evidence: str) -> bool:
         if _SIDES[m[1].lower()] in sides and m[1].lower() not in sides:
             return True
     return False
+
+
+_ORDINAL = r"(?:second|third|fourth|fifth|sixth|2nd|3rd|4th|5th|6th)"
+
+
+def ranked_below(question: str, evidence: str) -> bool:
+    """Whether the question calls a thing the most of something ("the longest river") and the
+    evidence only ranks it below ("the second-longest river"): every mention of the superlative
+    there has an ordinal before it."""
+    for t in parse(question):
+        word = re.escape(t.lower_)
+        if t.tag_ not in ("JJS", "RBS") or re.search(rf"\b{_ORDINAL}[- ]{word}\b", question, re.I):
+            continue  # "the second-longest" asked is not "the longest"
+        ranked = len(re.findall(rf"\b{_ORDINAL}[- ]{word}\b", evidence, re.I))
+        if ranked and ranked == len(re.findall(rf"\b{word}\b", evidence, re.I)):
+            return True
+    return False
+
+
+# A name with its regnal (or ordinal) number: "Harold II", "World War I".
+_NUMBERED = re.compile(r"\b([A-Z][a-z]+)\s+((?=[IVX])X{0,3}(?:IX|IV|V?I{0,3}))\b")
+
+
+def other_numeral(question: str, evidence: str) -> bool:
+    """Whether a name the question numbers ("King Harold I") stands in the evidence only with
+    another number ("King Harold II"): another king, war or pope."""
+    said: dict[str, set[str]] = {}
+    for m in _NUMBERED.finditer(evidence):
+        said.setdefault(m[1], set()).add(m[2])
+    return any(m[1] in said and m[2] not in said[m[1]] for m in _NUMBERED.finditer(question))

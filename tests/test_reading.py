@@ -247,6 +247,8 @@ def test_a_phrase_is_a_whole_name_or_measure_and_no_more() -> None:
     meeting = [p.text for p in phrases("Milei will meet Tim Cook of Apple and Sam Altman of OpenAI.")]
     assert "Tim Cook" in meeting and not any(t.endswith(("of Apple", "of OpenAI")) for t in meeting)
     assert "9 m" in [p.text for p in phrases("In the flood the water rose 9 m above the banks.")]
+    amounts = [p.text for p in phrases("The mill raises $20M on a flat $900M valuation, or £4 million.") if p.entity]
+    assert {"$20M", "$900M", "£4 million"} <= set(amounts)
     delta = "The river delta begins near Huissen aan de Linge, close to the German border."
     assert "Huissen aan de Linge" in [p.text for p in phrases(delta) if p.entity]
     bridge = "Between Arnhem and Nijmegen the Waal Bridge crosses the river."
@@ -529,3 +531,31 @@ def test_an_item_coordinated_with_one_that_stands_with_the_qualifier_does_too() 
     at = (e.index("Ivo de Lenz"), e.index("Ivo de Lenz") + len("Ivo de Lenz"))
     assert check.stands_with(e, *at, ["varnian"]) is True
     assert check.stands_with(e.replace("Varnian", "Oskan"), *at, ["varnian"]) is None
+
+
+def test_the_second_of_something_is_not_the_most_of_it() -> None:
+    e = "The Tesk is the second-longest river of Varnia, after the Osk."
+    assert check.polarity_flipped("Is the Tesk the longest river of Varnia?", e)
+    assert not check.polarity_flipped("Is the Tesk the second-longest river of Varnia?", e)
+    assert not check.polarity_flipped(
+        "Is the Osk the longest river of Varnia?", "The Osk is the longest river of Varnia."
+    )
+
+
+def test_a_numbered_name_is_not_another_number_of_it() -> None:
+    e = "In 1140, Duke Odo of Varnia defeated King Ivo II at the Battle of Tolmo."
+    assert not verify_claim("Who defeated King Ivo I at the Battle of Tolmo?", "Duke Odo", e, _idf)
+    assert verify_claim("Who defeated King Ivo II at the Battle of Tolmo?", "Duke Odo", e, _idf)
+
+
+def test_how_much_is_not_answered_by_the_number_of_another_thing() -> None:
+    e = "The mill raises $20M on a flat $900M valuation."
+    for amount, answers in (("$900M", False), ("$20M", True)):
+        at = (e.index(amount), e.index(amount) + len(amount))
+        assert check.supports("How much has the mill raised?", amount, e, _idf, at).ok is answers, amount
+
+
+def test_a_thing_named_by_a_noun_that_is_no_persons_is_no_person() -> None:
+    e = "In 1140, Duke Odo of Varnia conquered Tesk, killing King Ivo II at the Battle of Tolmo."
+    assert "Duke Odo of Varnia" not in _candidates("King Ivo II was killed in 1140 at which battle?", e)
+    assert "Battle of Tolmo" in _candidates("King Ivo II was killed in 1140 at which battle?", e)
