@@ -103,11 +103,11 @@ def open_evidence(
     numbers = set(check.missing_numbers(question, ""))
     out = []
     for s in top:
-        source = s.evidence.source_id
-        near = f"{s.evidence.text} {' '.join(antecedents(s))} {s.evidence.title} {(heads or {}).get(source, '')}"
-        held = f"{near} {(passages or {}).get(source, '')}"
-        if not carries(question, s.evidence.text, " ".join(antecedents(s)), anywhere=True):
+        source, context = s.evidence.source_id, " ".join(antecedents(s))
+        if not carries(question, s.evidence.text, context, anywhere=True):
             continue
+        near = f"{s.evidence.text} {context} {s.evidence.title} {(heads or {}).get(source, '')}"
+        held = f"{near} {(passages or {}).get(source, '')}"
         if check.missing_numbers(question, near) or set(check.unheld(question, held)) - numbers:
             continue
         out.append(s)
