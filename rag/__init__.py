@@ -23,7 +23,7 @@ from .errors import (
     SourceError,
 )
 from .pipeline import ask, ask_stream, build_index, search
-from .results import Answer, Citation, Claim, Hit, IndexStats
+from .results import Answer, Citation, Claim, Hit, IndexStats, Progress
 from .settings import Settings
 
 __version__ = "0.1.0"
@@ -39,6 +39,7 @@ __all__ = [
     "IndexNotFoundError",
     "IndexStats",
     "ModelError",
+    "Progress",
     "QuestionError",
     "RagError",
     "Settings",

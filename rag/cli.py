@@ -47,7 +47,7 @@ def _check_options(settings: Settings) -> None:
     """A bad --writer / RAG_WRITER or --answer-gate / RAG_ANSWER_GATE is reported before any index or
     model is loaded."""
     from .gates import gate_setting
-    from .writing import writer_mode
+    from .reader import writer_mode
 
     writer_mode(settings.writer, settings.model)
     gate_setting(settings.answer_gate)
@@ -74,12 +74,18 @@ store_option = click.option(
     help="Where the index lives: a Qdrant location such as qdrant+http://HOST:6333/NAME, "
     "qdrant+path:///ABS/DIR/NAME or qdrant+memory://NAME [RAG_STORE; default: the --index folder].",
 )
-model_option = click.option("--model", "model", help="GGUF file to answer with [RAG_MODEL, the bundled model].")
+model_option = click.option(
+    "--model",
+    "model",
+    help="GGUF file to answer with, or qwen-1.5b (the default reader) or smollm2-135m (small, extractive) "
+    "[RAG_MODEL, qwen-1.5b].",
+)
 writer_option = click.option(
     "--writer",
     "writer",
-    help="Who writes the answer: extract (phrases of the evidence), model (the GGUF writes, every claim "
-    "checked) or auto (model when --model names another GGUF than the bundled one) [RAG_WRITER, auto].",
+    help="Who writes the answer: model (the GGUF reads the passages and answers, every claim located and "
+    "checked), extract (phrases of the evidence ranked by the model) or auto (extract with smollm2-135m, "
+    "model otherwise) [RAG_WRITER, auto].",
 )
 
 gate_option = click.option(
@@ -184,7 +190,11 @@ def ask(
 
     settings = _settings(index_dir=index_dir, store=store, model=model, writer=writer, answer_gate=answer_gate, k=k)
     stream = ask_stream(question, settings=settings, embedder=_embedder())
-    answer = final_answer(stream, None if as_json else lambda piece: click.echo(piece, nl=False))
+    answer = final_answer(
+        stream,
+        None if as_json else lambda piece: click.echo(piece, nl=False),
+        None if as_json else lambda p: click.echo(p.message, err=True),
+    )
     if as_json:
         _dump(answer)
         return

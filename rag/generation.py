@@ -31,7 +31,54 @@ _FIX = "run `make install` to install the bundled model, or pass --model / set R
 class Generator(Protocol):
     name: str
 
+    def complete(self, messages: list[dict[str, str]], max_tokens: int) -> tuple[str, list[float], int]:
+        """The greedy reply, the log-probability of each token written, and the prompt's length in tokens."""
+        import numpy as np
+        from llama_cpp import llama_cpp as raw
+
+        prompt = self._prompt_tokens(messages)
+        eos = {self._llm.token_eos(), *self._stop_tokens()}
+        written: list[int] = []
+        logprobs: list[float] = []
+        with self._lock:
+            self._llm.reset()
+            if len(prompt) + max_tokens >= self._llm.n_ctx():
+                raise QuestionError("The question and its evidence are too long for the model: ask a shorter question.")
+            self._llm.eval(prompt)
+            for _ in range(max_tokens):
+                logits = np.ctypeslib.as_array(raw.llama_get_logits(self._llm.ctx), shape=(self._llm.n_vocab(),))
+                logits = logits.astype(np.float64)
+                tok = int(logits.argmax())
+                top = logits[tok]
+                if tok in eos:
+                    break
+                logprobs.append(float(-np.log(np.exp(logits - top).sum())))
+                written.append(tok)
+                self._llm.eval([tok])
+            self._llm.reset()
+        text = self._llm.detokenize(written).decode("utf-8", errors="ignore")
+        return text, logprobs, len(prompt)
+
+    def _stop_tokens(self) -> set[int]:
+        """End-of-turn tokens of the chat template (Qwen's <|im_end|>, SmolLM's too)."""
+        out = set()
+        for word in ("<|im_end|>", "<|endoftext|>", "<end_of_turn>", "<|eot_id|>"):
+            toks = self._llm.tokenize(word.encode(), add_bos=False, special=True)
+            if len(toks) == 1:
+                out.add(toks[0])
+        return out
+
     def stream(self, messages: list[dict[str, str]], max_tokens: int) -> Iterator[str]: ...
+
+
+class Reader(Protocol):
+    """A model that writes a reply and says how sure it was of each token (see `LlamaGenerator.complete`)."""
+
+    name: str
+
+    def complete(self, messages: list[dict[str, str]], max_tokens: int) -> tuple[str, list[float], int]: ...
+
+    def score(self, messages: list[dict[str, str]], continuations: list[str], max_tokens: int = 4) -> list[float]: ...
 
 
 class Scorer(Protocol):
@@ -52,8 +99,16 @@ def bundled_model_path() -> Path:
     return path
 
 
-def resolve_model_path(model: str) -> Path:
-    path = Path(model).expanduser() if model else bundled_model_path()
+def resolve_model_path(model: str, cache_dir: Path | None = None) -> Path:
+    """The GGUF file for a --model value: "" or "qwen-1.5b" (the default reader, assembled from its
+    parts on first use), "smollm2-135m" (the small bundled model), or a path."""
+    from .model_parts import DEFAULT_NAME, SMALL_NAME, default_model_path
+    from .settings import default_cache_dir
+
+    name = model.strip().lower()
+    if name in ("", DEFAULT_NAME):
+        return default_model_path(cache_dir or default_cache_dir())
+    path = bundled_model_path() if name == SMALL_NAME else Path(model).expanduser()
     if not path.exists():
         raise ModelError(f"Model file {path} does not exist: {_FIX}.")
     if not path.is_file():
@@ -143,6 +198,43 @@ class LlamaGenerator:
             self._llm.reset()
         return out
 
+    def complete(self, messages: list[dict[str, str]], max_tokens: int) -> tuple[str, list[float], int]:
+        """The greedy reply, the log-probability of each token written, and the prompt's length in tokens."""
+        import numpy as np
+        from llama_cpp import llama_cpp as raw
+
+        prompt = self._prompt_tokens(messages)
+        eos = {self._llm.token_eos(), *self._stop_tokens()}
+        written: list[int] = []
+        logprobs: list[float] = []
+        with self._lock:
+            self._llm.reset()
+            if len(prompt) + max_tokens >= self._llm.n_ctx():
+                raise QuestionError("The question and its evidence are too long for the model: ask a shorter question.")
+            self._llm.eval(prompt)
+            for _ in range(max_tokens):
+                logits = np.ctypeslib.as_array(raw.llama_get_logits(self._llm.ctx), shape=(self._llm.n_vocab(),))
+                logits = logits.astype(np.float64)
+                tok = int(logits.argmax())
+                top = logits[tok]
+                if tok in eos:
+                    break
+                logprobs.append(float(-np.log(np.exp(logits - top).sum())))
+                written.append(tok)
+                self._llm.eval([tok])
+            self._llm.reset()
+        text = self._llm.detokenize(written).decode("utf-8", errors="ignore")
+        return text, logprobs, len(prompt)
+
+    def _stop_tokens(self) -> set[int]:
+        """End-of-turn tokens of the chat template (Qwen's <|im_end|>, SmolLM's too)."""
+        out = set()
+        for word in ("<|im_end|>", "<|endoftext|>", "<end_of_turn>", "<|eot_id|>"):
+            toks = self._llm.tokenize(word.encode(), add_bos=False, special=True)
+            if len(toks) == 1:
+                out.add(toks[0])
+        return out
+
     def stream(self, messages: list[dict[str, str]], max_tokens: int) -> Iterator[str]:
         # One llama context cannot serve two generations at once.
         with self._lock:
@@ -183,9 +275,9 @@ def _close_models() -> None:
     _models.clear()
 
 
-def get_generator(model: str = "", n_ctx: int = 2048, n_threads: int = 0) -> LlamaGenerator:
-    """The model for this path, loaded once per process."""
-    path = resolve_model_path(model)
+def get_generator(model: str = "", n_ctx: int = 2048, n_threads: int = 0, cache_dir: Path | None = None) -> LlamaGenerator:
+    """The model for this path or short name, loaded once per process."""
+    path = resolve_model_path(model, cache_dir)
     threads = n_threads or min(4, os.cpu_count() or 2)
     key = (str(path.resolve()), n_ctx, threads)
     with _models_lock:

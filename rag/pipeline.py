@@ -17,16 +17,17 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import cast
 
-from . import bylines, citations, gates, parts, writing
+from . import bylines, citations, gates, parts, reader
 from .answers import Draft, compose
 from .chunking import article_head
 from .embedding import Embedder, TextEmbedder
 from .errors import QuestionError
-from .generation import Generator, Scorer, get_generator, resolve_model_path
+from .generation import Reader, Scorer, get_generator, resolve_model_path
 from .indexing import build_index as _build_index
 from .indexing import index_config
+from .model_parts import SMALL_NAME
 from .questions import OPEN, YESNO, analyse, without_request
-from .results import Answer, Citation, Claim, Hit, IndexStats
+from .results import Answer, Citation, Claim, Hit, IndexStats, Progress
 from .retrieval import Retriever
 from .settings import Settings
 from .store import Store, store_location
@@ -152,12 +153,20 @@ def ask(
     return final_answer(stream)
 
 
-def final_answer(stream: Iterable[str | Answer], on_text: Callable[[str], object] | None = None) -> Answer:
-    """The `Answer` an `ask_stream` ends with; on_text(piece) sees each text piece before it."""
+def final_answer(
+    stream: Iterable[str | Progress | Answer],
+    on_text: Callable[[str], object] | None = None,
+    on_progress: Callable[[Progress], object] | None = None,
+) -> Answer:
+    """The `Answer` an `ask_stream` ends with; on_text(piece) sees each text piece before it, on_progress
+    each `Progress`."""
     answer = None
     for item in stream:
         if isinstance(item, Answer):
             answer = item
+        elif isinstance(item, Progress):
+            if on_progress is not None:
+                on_progress(item)
         elif on_text is not None:
             on_text(item)
     assert answer is not None  # ask_stream always ends with an Answer
@@ -174,10 +183,10 @@ def ask_stream(
     settings: Settings | None = None,
     generator: Scorer | None = None,
     embedder: TextEmbedder | None = None,
-) -> Iterator[str | Answer]:
-    """Yield the answer's text in pieces, then the checked `Answer`.
+) -> Iterator[str | Progress | Answer]:
+    """Yield what it is doing (`Progress`), the answer's text in pieces, then the checked `Answer`.
 
-    The pieces add up to `Answer.text`. The answer is composed for the question's form
+    The text pieces add up to `Answer.text`. The answer is composed for the question's form
     (a phrase, a list, yes/no, or sentences), every claim checked against its evidence;
     a claim that fails the check is dropped, and with none left the answer abstains.
     """
@@ -199,10 +208,10 @@ def ask_stream(
         yield from _pieces(joined.text)
         yield joined
         return
-    mode = writing.writer_mode(s.writer, s.model)  # a bad --writer is reported at once too
+    mode = reader.writer_mode(s.writer, s.model)  # a bad --writer is reported at once too
     gates.gate_setting(s.answer_gate)  # and so is a bad --answer-gate
     if generator is None:
-        resolve_model_path(s.model)  # a bad --model is reported at once, even when the answer abstains
+        resolve_model_path(s.model, s.cache_dir)  # a bad --model is reported at once, even when the answer abstains
     retriever = get_retriever(s, embedder)
     store = retriever.store
     query = standalone_question(question, history or [])
@@ -216,6 +225,7 @@ def ask_stream(
     scored = citations.score_sentences(searched, evidence, qvec, svecs, store.idf, form)
     timings = {"retrieval": time.perf_counter() - t0}
     drafts: list[Draft] = []
+    trace: dict = {}
     model_name = ""
     texts: dict[str, str | None] = {}  # each source's stored text, read once per question
 
@@ -225,7 +235,7 @@ def ask_stream(
         return texts[source_id]
 
     if scored and scored[0].score >= s.abstain_threshold:
-        scorer = generator or get_generator(s.model, s.n_ctx, s.n_threads)
+        scorer = generator or get_generator(s.model, s.n_ctx, s.n_threads, s.cache_dir)
         model_name = scorer.name
         tg = time.perf_counter()
         passages: dict[str, str] = {}
@@ -233,14 +243,29 @@ def ask_stream(
             if h.source_id not in passages:  # the article's head (title, byline, date) speaks for all of it
                 passages[h.source_id] = article_head(text_of(h.source_id) or "") or h.title
             passages[h.source_id] = f"{passages[h.source_id]} {h.text}"
-        if mode == "model" and hasattr(scorer, "stream"):
-            drafts = writing.write(query, form, scored, store.idf, cast(Generator, scorer), passages)
-            timings["writing"] = time.perf_counter() - tg
-        if not drafts:  # nothing the model wrote was verified: the extractive answer (figures: models.md)
+        if mode == "model":
+            n_articles = len({x.evidence.source_id for x in scored[: reader.PASSAGES]})
+            yield Progress(f"Reading {min(len(scored), reader.PASSAGES)} passages from {n_articles} article(s)…")
+            heads = {sid: article_head(text_of(sid) or "") for sid in dict.fromkeys(h.source_id for h in hits)}
+            reading = reader.read(query, form, scored, heads, store.idf, cast(Reader, scorer))
+            kept = gates.stated(getattr(scorer, "identity", ""), reading.signals, form.kind, s.answer_gate)
+            drafts = [d for d, ok in zip(reading.drafts, kept, strict=True) if ok]
+            trace = {
+                "reply": reading.reply,
+                "prompt_tokens": reading.prompt_tokens,
+                "signals": [dict(x, stated=float(ok)) for x, ok in zip(reading.signals, kept, strict=True)],
+                "claims": [reader.claim_record(d) for d in reading.drafts],
+            }
+            timings["reading"] = time.perf_counter() - tg
+            if not drafts:  # nothing the reader wrote passed its gate: the extractive answer, as a second opinion
+                scorer = generator or get_generator(SMALL_NAME, s.n_ctx, s.n_threads, s.cache_dir)
+        if not drafts:  # the small model ranks spans of the sources, at its own gate (models.md)
             te = time.perf_counter()
-            gate = gates.answer_gate(getattr(scorer, "identity", ""), s.answer_gate)
+            gate = gates.answer_gate(getattr(scorer, "identity", ""), "auto" if mode == "model" else s.answer_gate)
             drafts = compose(query, form, scored, store.idf, scorer, passages, text_of, gate)
             timings["extract"] = time.perf_counter() - te
+            if drafts:
+                model_name = scorer.name
         timings["generation"] = time.perf_counter() - tg
     cites, claims = _citations(drafts, text_of)
     if not claims:
@@ -252,7 +277,8 @@ def ask_stream(
     timings["total"] = time.perf_counter() - t0
     sources = tuple(dict.fromkeys(c.source_id for c in cites))
     yield Answer(
-        question, text, cites, not claims, sources, hits, timings, model_name if claims else "", claims, form.kind
+        question, text, cites, not claims, sources, hits, timings, model_name if claims else "", claims, form.kind,
+        trace,
     )
 
 

@@ -148,6 +148,13 @@ def carries(question: str, sentence: str, context: str = "", anywhere: bool = Fa
         stems = {_event(verb)}  # "Why did he refuse to release them?": not a sentence where he releases them
     if verb.lemma_.lower() in _LIGHT:
         stems |= {stem(c) for c in verb.children if c.dep_ == "dobj" and c.pos_ == "NOUN"}
+    # What the event is done to, where it is a thing: "did Nike beat [revenue expectations]" is not
+    # "Nike misses revenue expectations ..., beats on earnings" (a light verb's object is its event).
+    objects = (
+        []
+        if verb.lemma_.lower() in _LIGHT
+        else [stem(c) for c in verb.children if c.dep_ == "dobj" and c.pos_ == "NOUN"]
+    )
     names = []
     for c in verb.children:
         heads = [c] if c.dep_ in _ARGUMENTS else [x for x in c.children if x.dep_ == "pobj"] if c.dep_ == "prep" else []
@@ -168,7 +175,9 @@ def carries(question: str, sentence: str, context: str = "", anywhere: bool = Fa
         # has [talks]"; not "the trip" of "the trip comes after Thiel [met] Milei").
         doers = {v, _taker(v)} if any(c.dep_ in ("nsubj", "nsubjpass") for c in v.children) else {v, _taker(v), v.head}
         refers = any(t.lower_ in _PRONOUNS or (definite_subject(t) and (anywhere or t.head in doers)) for t in tokens)
-        if all(n in clause or (refers and n in around) for n in names):
+        held = {stem(t) for t in tokens}
+        done_to = anywhere or all(any(_same_word(o, x) for x in held) for o in objects)
+        if done_to and all(n in clause or (refers and n in around) for n in names):
             return True
     return False
 

@@ -8,7 +8,8 @@ the parse of spaCy's small English pipeline (rag/phrases.py) and the words thems
   "Argentine") is no other name;
 - `other_measure`: a number that measures another thing than the question asks for, which the
   sentence does not name ("What revenue ...?" against "$394 million in operating income"; "How
-  much did it raise?" against "a $1.4B valuation");
+  much did it raise?" against "a $1.4B valuation"; "how many of the troops" against the whole,
+  "8,000 of the [20,000] troops");
 - `opposite_sides`: a question for one side of a thing ("the lower valley") against evidence
   that names only the other ("the upper valley"), which the check reads as a negation, as it
   does `ranked_below`: "the longest river" against "the second-longest river";
@@ -70,6 +71,17 @@ def _modified(doc, start: int, end: int):
     return head if head.pos_ == "NOUN" and not start <= head.idx < end else None
 
 
+def _whole(doc, start: int, end: int) -> bool:
+    """Whether the number at doc[start:end] counts the whole that another number is a part of
+    ("8,000 of the [20,000] troops")."""
+    root = span_root(doc, start, end)
+    if root is None or root.dep_ != "nummod":
+        return False
+    noun = root.head
+    of = noun.head if noun.dep_ == "pobj" else None
+    return of is not None and of.lower_ == "of" and of.head.like_num
+
+
 def other_measure(question: str, evidence: str, start: int, end: int) -> bool:
     """Whether the number at evidence[start:end] measures another thing than the question asks
     for, which the evidence does not name ("What total revenue ...?" against "$394 million in
@@ -79,6 +91,8 @@ def other_measure(question: str, evidence: str, start: int, end: int) -> bool:
     qdoc = parse(question)
     asked = _asked_noun(qdoc)
     doc = parse(evidence)
+    if re.search(r"\bhow many of\b", question, re.I) and _whole(doc, start, end):
+        return True  # "How many of his troops were Normans?": "8,000 of the [20,000] troops" is the whole
     if asked is None:
         if not re.search(r"\bhow (much|many)\b", question, re.I):
             return False

@@ -42,6 +42,13 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Progress:
+    """What `ask_stream` is doing before the answer's text comes: "Reading 4 passages from 2 articles"."""
+
+    message: str
+
+
+@dataclass(frozen=True)
 class Claim:
     """One statement of an answer and the markers of the citations it rests on.
 
@@ -69,6 +76,9 @@ class Answer:
     claims: tuple[Claim, ...] = ()
     # The form of the question as answered: "fact", "list", "yesno" or "open" (see rag/questions.py).
     kind: str = ""
+    # What the reader model wrote and weighed (rag/reader.py): its reply, the prompt's length in
+    # tokens, and for each claim it made the signals the gate read and whether it was stated.
+    reader: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

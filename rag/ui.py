@@ -38,14 +38,14 @@ from .render import (  # noqa: F401 - the rendering is part of the app's interfa
     passage_html,
     streaming_html,
 )
-from .results import Answer
+from .results import Answer, Progress
 from .settings import Settings
 from .store import store_location
 
 if TYPE_CHECKING:
     import gradio as gr
 
-BUNDLED = "bundled"  # dropdown value for Settings.model == "" (the bundled GGUF)
+BUNDLED = "bundled"  # dropdown value for Settings.model == "" (the default reader, Qwen2.5-Coder-1.5B)
 MODELS_DIR: Path | None = None  # extra GGUF models: Settings.models_dir unless set here
 
 
@@ -55,11 +55,14 @@ def new_session() -> dict:
 
 
 def model_choices(settings: Settings) -> list[tuple[str, str]]:
-    """(label, value) pairs: the bundled model, then the *.gguf files in the models folder (Settings.models_dir)."""
-    choices = [("Bundled (SmolLM2-135M-Instruct)", BUNDLED)]
+    """(label, value) pairs: the default and the small bundled model, then the *.gguf files in the models
+    folder (Settings.models_dir)."""
+    from .model_parts import SMALL_NAME
+
+    choices = [("Default (Qwen2.5-Coder-1.5B-Instruct)", BUNDLED), ("Small (SmolLM2-135M-Instruct)", SMALL_NAME)]
     folder = MODELS_DIR or settings.models_dir
     found = sorted(folder.glob("*.gguf")) if folder.is_dir() else []
-    if settings.model and Path(settings.model).resolve() not in [p.resolve() for p in found]:
+    if settings.model and settings.model != SMALL_NAME and Path(settings.model).resolve() not in [p.resolve() for p in found]:
         found.insert(0, Path(settings.model))
     choices += [(p.name, str(p)) for p in found]
     return choices
@@ -101,6 +104,8 @@ def respond(
         for item in pipeline.ask_stream(question, settings=s, history=list(session["history"])):
             if isinstance(item, Answer):
                 answer = item
+            elif isinstance(item, Progress):
+                yield [*display, {"role": "assistant", "content": streaming_html(item.message)}], session
             else:
                 text += item
                 yield [*display, {"role": "assistant", "content": streaming_html(text)}], session
@@ -253,7 +258,7 @@ def warm_up(settings: Settings) -> None:
         pipeline.get_retriever(settings)
         from .generation import get_generator
 
-        get_generator(settings.model, n_ctx=settings.n_ctx, n_threads=settings.n_threads)
+        get_generator(settings.model, n_ctx=settings.n_ctx, n_threads=settings.n_threads, cache_dir=settings.cache_dir)
     except RagError as exc:
         print(f"Note: {exc}")
     except Exception as exc:  # a warm-up must never take the server down

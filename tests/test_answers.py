@@ -131,7 +131,7 @@ def test_yes_no_follows_the_evidence_and_flips_with_a_negated_twin(tmp_path, emb
         src = tmp_path / f"src{len(text)}"
         src.mkdir()
         (src / "deal.txt").write_text(f"The deal\n\n{text} Officials met twice in Lima.")
-        s = rag.Settings(source_dir=src, index_dir=tmp_path / f"idx{len(text)}", chunk_tokens=40, k=4)
+        s = rag.Settings(source_dir=src, index_dir=tmp_path / f"idx{len(text)}", chunk_tokens=40, k=4, writer="extract")
         rag.build_index(settings=s, embedder=embedder)
         return rag.ask("Did the ministry approve the copper export deal?", settings=s, generator=FakeScorer(),
                        embedder=embedder)  # fmt: skip
@@ -256,7 +256,7 @@ def test_the_outlet_in_an_articles_head_counts_for_each_of_its_sentences(tmp_pat
         f"Copper news\n\nSource: The Lima Courier, 2023-03-02.\n\n{filler}\n\n"
         "The ministry approved the copper export deal in March."
     )
-    s = rag.Settings(source_dir=src, index_dir=tmp_path / "idx", chunk_tokens=40, k=1)
+    s = rag.Settings(source_dir=src, index_dir=tmp_path / "idx", chunk_tokens=40, k=1, writer="extract")
     rag.build_index(settings=s, embedder=embedder)
     answer = rag.ask(
         "Did The Lima Courier report that the ministry approved the copper export deal?",

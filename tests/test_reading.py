@@ -559,3 +559,19 @@ def test_a_thing_named_by_a_noun_that_is_no_persons_is_no_person() -> None:
     e = "In 1140, Duke Odo of Varnia conquered Tesk, killing King Ivo II at the Battle of Tolmo."
     assert "Duke Odo of Varnia" not in _candidates("King Ivo II was killed in 1140 at which battle?", e)
     assert "Battle of Tolmo" in _candidates("King Ivo II was killed in 1140 at which battle?", e)
+
+
+def test_how_many_of_asks_for_the_part() -> None:
+    e = "In the storm, 120 of the 500 passengers reached the shore."
+    for number, answers in (("500", False), ("120", True)):
+        at = (e.index(number), e.index(number) + len(number))
+        assert check.supports("How many of the passengers reached the shore?", number, e, _idf, at).ok is answers, (
+            number
+        )
+
+
+def test_a_yes_no_needs_what_the_event_is_done_to_in_its_clause() -> None:
+    e = "The mill misses revenue expectations for the first time in two years, beats on earnings."
+    assert not carries("Did the mill beat revenue expectations?", e)
+    assert carries("Did the mill miss revenue expectations?", e)
+    assert carries("Did the mill beat the earnings forecast?", "The mill beat the earnings forecast in May.")

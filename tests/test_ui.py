@@ -191,15 +191,18 @@ def test_index_info_reads_the_live_manifest(tmp_path):
 
 def test_model_choices(tmp_path, monkeypatch):
     monkeypatch.setattr(ui, "MODELS_DIR", tmp_path / "none")
-    assert ui.model_choices(Settings()) == [("Bundled (SmolLM2-135M-Instruct)", ui.BUNDLED)]
+    assert ui.model_choices(Settings()) == [
+        ("Default (Qwen2.5-Coder-1.5B-Instruct)", ui.BUNDLED),
+        ("Small (SmolLM2-135M-Instruct)", "smollm2-135m"),
+    ]
     (tmp_path / "b.gguf").write_bytes(b"GGUF")
     (tmp_path / "a.gguf").write_bytes(b"GGUF")
     (tmp_path / "notes.txt").write_text("x")
     monkeypatch.setattr(ui, "MODELS_DIR", tmp_path)
     values = [v for _, v in ui.model_choices(Settings())]
-    assert values == [ui.BUNDLED, str(tmp_path / "a.gguf"), str(tmp_path / "b.gguf")]
+    assert values == [ui.BUNDLED, "smollm2-135m", str(tmp_path / "a.gguf"), str(tmp_path / "b.gguf")]
     values = [v for _, v in ui.model_choices(Settings(model="/elsewhere/x.gguf"))]
-    assert values[1] == "/elsewhere/x.gguf"
+    assert values[2] == "/elsewhere/x.gguf"
 
 
 def test_request_settings():

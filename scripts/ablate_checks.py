@@ -1,0 +1,83 @@
+"""Which parts of the structural check (rag/check.py `supports`) earn their place as a gate signal.
+
+Replays the check on the claims the reader located in `rag eval --rows` files (their
+`reader.claims`: text, sentence, offsets, context), once whole and once with each part removed,
+and prints, for the gate "stated when the check passes", right and wrong answers with each part
+removed. Needs no model: the claims and their verdicts are in the rows.
+
+    .venv/bin/python scripts/ablate_checks.py rows_seeds.jsonl rows_squad.jsonl rows_multihop.jsonl
+
+Does not run questions or change the gate (rag/gates.py).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+
+from rag import check, mismatch, polarity, qualified, roles
+from rag.questions import analyse
+
+PARTS: dict[str, tuple[object, str, Callable]] = {
+    "roles.role_of (rag/roles.py)": (check, "role_of", lambda *a, **k: None),
+    "mismatch.another_event (rag/mismatch.py, rag/qualified.py)": (check, "another_event", lambda *a, **k: ""),
+    "polarity_flipped (rag/polarity.py, rag/qualified.py)": (check, "polarity_flipped", lambda *a, **k: False),
+    "stands_with (qualifier)": (check, "stands_with", lambda *a, **k: None),
+    "distance": (check, "distance", lambda *a, **k: 0),
+    "missing_names": (check, "missing_names", lambda *a, **k: []),
+    "coverage": (check, "coverage", lambda *a, **k: 1.0),
+    "own_people (rag/mismatch.py)": (check, "own_people", lambda *a, **k: False),
+}
+_ = (mismatch, polarity, qualified, roles)
+
+
+def verdicts(rows: list[dict], idf: Callable[[str], float]) -> list[bool | None]:
+    out: list[bool | None] = []
+    for r in rows:
+        claims = r.get("reader", {}).get("claims") or []
+        if not claims or r["kind"] in ("yesno", "open"):
+            out.append(None)
+            continue
+        c = claims[0]
+        form = analyse(r["question"])
+        span = tuple(c["span"]) if c.get("span") else None
+        v = check.supports(r["question"], c["text"], c["sentence"], idf, span, context=c["context"], anchors=form.anchors)
+        out.append(v.ok)
+    return out
+
+
+def tally(rows: list[dict], passed: list[bool | None]) -> tuple[int, int]:
+    right = wrong = 0
+    for r, ok in zip(rows, passed, strict=True):
+        if not ok:
+            continue
+        if r["verdict"] == "correct":
+            right += 1
+        else:
+            wrong += 1
+    return right, wrong
+
+
+def main(paths: list[str]) -> None:
+    rows = [json.loads(line) for p in paths for line in open(p, encoding="utf-8") if line.strip()]
+    rows = [r for r in rows if not r["abstained"] or r.get("reader", {}).get("claims")]
+
+    def idf(term: str) -> float:
+        return 1.0
+
+    base = tally(rows, verdicts(rows, idf))
+    print(f"{'part removed':60} right wrong   (claims: {sum(bool(r.get('reader', {}).get('claims')) for r in rows)})")
+    print(f"{'(none: the whole check)':60} {base[0]:5} {base[1]:5}")
+    for name, (module, attr, stub) in PARTS.items():
+        saved = getattr(module, attr)
+        setattr(module, attr, stub)
+        try:
+            r, w = tally(rows, verdicts(rows, idf))
+        finally:
+            setattr(module, attr, saved)
+        print(f"{name:60} {r:5} {w:5}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
