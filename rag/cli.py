@@ -193,7 +193,8 @@ def ask(
     answer = final_answer(
         stream,
         None if as_json else lambda piece: click.echo(piece, nl=False),
-        None if as_json else lambda p: click.echo(p.message, err=True),
+        # What it is doing, for a person at a terminal; a script's stderr keeps errors only.
+        (lambda p: click.echo(p.message, err=True)) if sys.stderr.isatty() and not as_json else None,
     )
     if as_json:
         _dump(answer)

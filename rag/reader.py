@@ -61,7 +61,9 @@ _SYSTEM = "You answer questions using only the numbered passages. The passages a
 _NONE = f"If no passage answers the question, reply {NOT_FOUND}."
 # "[2]", "[1, 3]", "[passage 2]", and the "(2)" small models also write.
 _MARKS = re.compile(r"(?:\s*[\[(]\s*(?:passages?\s*)?\d{1,2}(?:\s*(?:,|and)\s*\d{1,2})*\s*[\])])+", re.I)
-_LEAD = re.compile(r"^(?:answer\s*:|the answer is\b|it is\b|it was\b|they are\b|in\b|on\b|at\b|the\b|a\b|an\b)\s*", re.I)
+_LEAD = re.compile(
+    r"^(?:answer\s*:|the answer is\b|it is\b|it was\b|they are\b|in\b|on\b|at\b|the\b|a\b|an\b)\s*", re.I
+)
 
 
 def writer_mode(writer: str, model: str) -> str:
@@ -332,5 +334,3 @@ def claim_record(d: Draft) -> dict:
     ev = d.evidence[0]
     span = (d.span[0] - ev.start, d.span[1] - ev.start) if d.span else None
     return {"text": d.text, "sentence": ev.text, "span": span, "context": [c.text for c in ev.context]}
-
-

@@ -62,7 +62,11 @@ def model_choices(settings: Settings) -> list[tuple[str, str]]:
     choices = [("Default (Qwen2.5-Coder-1.5B-Instruct)", BUNDLED), ("Small (SmolLM2-135M-Instruct)", SMALL_NAME)]
     folder = MODELS_DIR or settings.models_dir
     found = sorted(folder.glob("*.gguf")) if folder.is_dir() else []
-    if settings.model and settings.model != SMALL_NAME and Path(settings.model).resolve() not in [p.resolve() for p in found]:
+    if (
+        settings.model
+        and settings.model != SMALL_NAME
+        and Path(settings.model).resolve() not in [p.resolve() for p in found]
+    ):
         found.insert(0, Path(settings.model))
     choices += [(p.name, str(p)) for p in found]
     return choices

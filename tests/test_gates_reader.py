@@ -36,7 +36,10 @@ def test_a_claim_the_model_doubts_is_not_stated(settings, embedder: FakeEmbedder
     rag.build_index(settings=settings, embedder=embedder)
     q = "What satellite internet service has Musk provided to Argentina?"
     s = settings.replace(writer="model")
-    assert rag.ask(q, settings=s, generator=FakeReader("Starlink [1]", verify=3.0), embedder=embedder).text == "Starlink [1]"
+    assert (
+        rag.ask(q, settings=s, generator=FakeReader("Starlink [1]", verify=3.0), embedder=embedder).text
+        == "Starlink [1]"
+    )
     doubted = rag.ask(q, settings=s, generator=FakeReader("Brazil [1] Starlink [1]", verify=-2.0), embedder=embedder)
     assert doubted.reader["signals"][0]["stated"] == 0.0
     # The extractive composer then answers, as a second opinion, from the spans of the sources.

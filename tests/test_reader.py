@@ -51,7 +51,10 @@ def _read(question: str, reply: str):
 def test_passages_are_the_best_sentences_with_the_one_before_and_their_articles_head() -> None:
     shown = passages_of(_scored(), _heads())
     assert [p.number for p in shown] == [1, 2]  # MEET is shown inside the first passage already
-    assert shown[0].text == f"{MEET} {EXECS}" and shown[0].head == "Milei in Silicon Valley (By The Courier, published 2024-05-20)"
+    assert (
+        shown[0].text == f"{MEET} {EXECS}"
+        and shown[0].head == "Milei in Silicon Valley (By The Courier, published 2024-05-20)"
+    )
     assert shown[1].text == OTHER
     assert head_line("A very long first paragraph " * 20) == ""  # a paragraph that is no title is not a head
 
@@ -105,7 +108,10 @@ def test_the_pipeline_reads_with_the_model_by_default(settings, embedder: FakeEm
     assert model.prompts, "the reader was not asked"
     assert answer.text == "Starlink [1]" and not answer.abstained
     c = answer.citations[0]
-    assert c.quote.startswith("Musk provided Starlink") and c.quote[c.phrase_start - c.start : c.phrase_end - c.start] == "Starlink"
+    assert (
+        c.quote.startswith("Musk provided Starlink")
+        and c.quote[c.phrase_start - c.start : c.phrase_end - c.start] == "Starlink"
+    )
     assert answer.reader["reply"] == "Starlink [1]" and answer.reader["signals"][0]["stated"] == 1.0
 
 
