@@ -91,8 +91,8 @@ writer_option = click.option(
 gate_option = click.option(
     "--answer-gate",
     "answer_gate",
-    help="How sure a fact must be to be stated: auto (the gate measured for the model, else the bundled "
-    "model's) or a number; higher answers less, and more surely [RAG_ANSWER_GATE, auto].",
+    help="How sure a fact must be to be stated: auto (the gate measured for the model) or a number (the "
+    "reader's Yes margin, or the small model's score); higher answers less, and more surely [RAG_ANSWER_GATE, auto].",
 )
 
 

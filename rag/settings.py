@@ -87,11 +87,12 @@ class Settings:
     rrf_k: int = 60
     dense_weight: float = 1.0
     bm25_weight: float = 1.0
-    # The GGUF model that ranks candidate answers: "" means the bundled one (rag/generation.py).
+    # The GGUF model: "" or "qwen-1.5b" (the default reader), "smollm2-135m" (the small model), or a path
+    # (rag/generation.py, rag/model_parts.py).
     model: str = ""
-    # Who writes the answer: "extract" (phrases and sentences of the evidence, the model only ranks them),
-    # "model" (the GGUF writes from numbered passages, each claim checked: rag/writing.py), or "auto"
-    # ("extract" with the bundled model, "model" when `model` names another GGUF).
+    # Who writes the answer: "model" (the GGUF reads the passages and answers, each claim located and
+    # judged: rag/reader.py, rag/gates.py), "extract" (phrases and sentences of the evidence, the model only
+    # ranks them), or "auto" ("extract" with the small model, "model" otherwise).
     writer: str = "auto"
     # How sure a fact must be to be stated: "auto" (the gate measured for the scoring model, else the
     # bundled model's: rag/gates.py) or a number (higher answers less, and more surely).

@@ -95,7 +95,7 @@ def open_evidence(
     source's head and retrieved text, "According to Wired, ...") and numbers (in the sentence,
     its context or its article's head, `heads`: "on 2023-10-07", not a date said of something
     else further on; without `heads`, in the sentence or its context). The extractive composer
-    and the model writer (rag/writing.py) both answer from these."""
+    answers from these."""
     top = near_best(scored)
     if without_request(question) != question:  # "Summarise ...", "Tell me about ..."
         wide = near_best(scored, lists.LIST_MARGIN, lists.LIST_SENTENCES)

@@ -4,8 +4,7 @@
 covers (as the pipeline would), and runs the composer of rag/answers.py on them: a claim passes
 only if the composer derives the same answer (the same yes/no word; the same phrase, or one
 holding or held by it; items it would list; an open claim standing in one sentence that names
-what is asked about). Used by rag/writing.py for what a larger model writes, and by the hard
-claim set in tests/test_check.py.
+what is asked about). Measured on the hard claim set (tests/data/claims.jsonl, tests/test_check.py).
 
 Does not retrieve, score the model's text, or build citations.
 """
