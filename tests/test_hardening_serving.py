@@ -320,7 +320,8 @@ def seeds(real_seeds_index) -> Settings:
 SMALL = "smollm2-135m"
 SERVE = (
     "import sys; from rag import ui; from rag.settings import Settings; "
-    "ui.build_app(Settings(index_dir=sys.argv[1])).launch(server_name='127.0.0.1', server_port=int(sys.argv[2]), quiet=True)"
+    "ui.build_app(Settings.from_env(index_dir=sys.argv[1])).launch(server_name='127.0.0.1', "
+    "server_port=int(sys.argv[2]), quiet=True)"
 )
 
 
