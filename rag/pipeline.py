@@ -238,15 +238,16 @@ def ask_stream(
         scorer = generator or get_generator(s.model, s.n_ctx, s.n_threads, s.cache_dir)
         model_name = scorer.name
         tg = time.perf_counter()
+        # Each article's head (title, byline, date), read once: it speaks for all of the article.
+        heads = {sid: article_head(text_of(sid) or "") for sid in dict.fromkeys(h.source_id for h in hits)}
         passages: dict[str, str] = {}
         for h in hits:
-            if h.source_id not in passages:  # the article's head (title, byline, date) speaks for all of it
-                passages[h.source_id] = article_head(text_of(h.source_id) or "") or h.title
+            if h.source_id not in passages:
+                passages[h.source_id] = heads[h.source_id] or h.title
             passages[h.source_id] = f"{passages[h.source_id]} {h.text}"
         if mode == "model":
             n_articles = len({x.evidence.source_id for x in scored[: reader.PASSAGES]})
             yield Progress(f"Reading {min(len(scored), reader.PASSAGES)} passages from {n_articles} article(s)…")
-            heads = {sid: article_head(text_of(sid) or "") for sid in dict.fromkeys(h.source_id for h in hits)}
             reading = reader.read(query, form, scored, heads, store.idf, cast(Reader, scorer))
             kept = gates.stated(getattr(scorer, "identity", ""), reading.signals, form.kind, s.answer_gate)
             drafts = [d for d, ok in zip(reading.drafts, kept, strict=True) if ok]
