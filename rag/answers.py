@@ -103,24 +103,26 @@ def compose(
     if not cands:
         return []
     if form.kind == FACT:
-        return [_draft(c) for c in rank(question, cands, scorer, gate)[:1]]
+        return [_draft(c, score) for c, score in rank(question, cands, scorer, gate)[:1]]
     if form.kind == LIST:
-        if not rank(question, cands, scorer, gate):
+        ranked = rank(question, cands, scorer, gate)
+        if not ranked:
             return []  # the best item is no likelier than a fact that would not be stated
         wide = near_best(scored, lists.LIST_MARGIN, lists.LIST_SENTENCES)
         more = candidates(question, form, wide, idf) if len(wide) > len(top) else []
         names = set(check.tokenize(" ".join(check.question_names(question))))
         relation = [t for t in check.content_terms(question) if t not in names]  # "meet", not "Milei"
-        return [_draft(c) for c in lists.more_items(lists.list_items(cands, total), more, relation)]
+        best = ranked[0][1]
+        return [_draft(c, best) for c in lists.more_items(lists.list_items(cands, total), more, relation)]
     return []
 
 
-def _draft(c: Candidate) -> Draft:
+def _draft(c: Candidate, score: float | None = None) -> Draft:
     span = (c.evidence.start + c.phrase.start, c.evidence.start + c.phrase.end)
     # Context sentences the check needed are cited too (the title, if needed, shows with every citation).
     n = min(c.context_used, len(c.evidence.context))
     context = c.evidence.context[len(c.evidence.context) - n :] if n else ()
-    return Draft(c.phrase.text, (c.evidence, *context), span)
+    return Draft(c.phrase.text, (c.evidence, *context), span, score)
 
 
 def _focus_compound(p: Phrase, form: Form) -> Phrase | None:
@@ -363,10 +365,9 @@ def answer_prompt(question: str, passages: Sequence[str]) -> list[dict[str, str]
 
 def rank(
     question: str, cands: list[Candidate], scorer: Scorer | None, min_total: float = float("-inf")
-) -> list[Candidate]:
-    """Candidates by structure first, then the model's likelihood of each as the reply.
-
-    Those whose combined score is below `min_total` go: too weak to be stated as an answer.
+) -> list[tuple[Candidate, float]]:
+    """Candidates by structure first, then the model's likelihood of each as the reply, each with its
+    combined score. Those whose combined score is below `min_total` go: too weak to be stated as an answer.
     """
     shortlist = cands[:MAX_SCORED]
     if scorer is None or not shortlist:
@@ -376,4 +377,4 @@ def rank(
         lm = scorer.score(answer_prompt(question, passages), [c.phrase.text for c in shortlist])
     totals = [round(total(c, x), 4) for c, x in zip(shortlist, lm, strict=True)]
     order = sorted(range(len(shortlist)), key=lambda i: (-totals[i], i))
-    return [shortlist[i] for i in order if totals[i] >= min_total]
+    return [(shortlist[i], totals[i]) for i in order if totals[i] >= min_total]

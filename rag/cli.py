@@ -44,12 +44,9 @@ def _settings(**options: object) -> Settings:
 
 
 def _check_options(settings: Settings) -> None:
-    """A bad --writer / RAG_WRITER or --answer-gate / RAG_ANSWER_GATE is reported before any index or
-    model is loaded."""
+    """A bad --answer-gate / RAG_ANSWER_GATE is reported before any index or model is loaded."""
     from .gates import gate_setting
-    from .reader import writer_mode
 
-    writer_mode(settings.writer, settings.model)
     gate_setting(settings.answer_gate)
 
 
@@ -77,22 +74,14 @@ store_option = click.option(
 model_option = click.option(
     "--model",
     "model",
-    help="GGUF file to answer with, or qwen-1.5b (the default reader) or smollm2-135m (small, extractive) "
+    help="GGUF file to answer with, or qwen-1.5b (the default) or smollm2-135m (small and fast) "
     "[RAG_MODEL, qwen-1.5b].",
 )
-writer_option = click.option(
-    "--writer",
-    "writer",
-    help="Who writes the answer: model (the GGUF reads the passages and answers, every claim located and "
-    "checked), extract (phrases of the evidence ranked by the model) or auto (extract with smollm2-135m, "
-    "model otherwise) [RAG_WRITER, auto].",
-)
-
 gate_option = click.option(
     "--answer-gate",
     "answer_gate",
-    help="How sure a fact must be to be stated: auto (the gate measured for the model) or a number (the "
-    "reader's Yes margin, or the small model's score); higher answers less, and more surely [RAG_ANSWER_GATE, auto].",
+    help="How sure a fact must be to be stated: auto (the gate measured for the model: 1.54 for the default, "
+    "1.0 for smollm2-135m) or a number; higher answers less, and more surely [RAG_ANSWER_GATE, auto].",
 )
 
 
@@ -170,7 +159,6 @@ def search(query: str, k: int, index_dir: Path | None, store: str | None, as_jso
 @index_option
 @store_option
 @model_option
-@writer_option
 @gate_option
 @click.option("-k", "k", type=click.IntRange(1, 100), help="Passages to retrieve [RAG_K].")
 @click.option("--json", "as_json", is_flag=True, help="Print the Answer as JSON.")
@@ -180,7 +168,6 @@ def ask(
     index_dir: Path | None,
     store: str | None,
     model: str | None,
-    writer: str | None,
     answer_gate: str | None,
     k: int | None,
     as_json: bool,
@@ -188,7 +175,7 @@ def ask(
     """Answer QUESTION from the indexed articles, citing quoted evidence."""
     from .pipeline import ask_stream, final_answer
 
-    settings = _settings(index_dir=index_dir, store=store, model=model, writer=writer, answer_gate=answer_gate, k=k)
+    settings = _settings(index_dir=index_dir, store=store, model=model, answer_gate=answer_gate, k=k)
     stream = ask_stream(question, settings=settings, embedder=_embedder())
     answer = final_answer(
         stream,
@@ -223,7 +210,6 @@ def ask(
 @index_option
 @store_option
 @model_option
-@writer_option
 @gate_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=int, default=7860, show_default=True, help="Port to listen on.")
@@ -232,7 +218,6 @@ def ui(
     index_dir: Path | None,
     store: str | None,
     model: str | None,
-    writer: str | None,
     answer_gate: str | None,
     host: str,
     port: int,
@@ -241,7 +226,7 @@ def ui(
     offline_environment()  # before Gradio imports huggingface_hub, which reads it once
     from .ui import launch
 
-    settings = _settings(index_dir=index_dir, store=store, model=model, writer=writer, answer_gate=answer_gate)
+    settings = _settings(index_dir=index_dir, store=store, model=model, answer_gate=answer_gate)
     _check_options(settings)
     launch(settings, host=host, port=port)
 
@@ -268,7 +253,6 @@ def ui(
     "(RAG_STORE is not used here: an evaluation would overwrite the index it names).",
 )
 @model_option
-@writer_option
 @gate_option
 @click.option(
     "-k",
@@ -299,7 +283,6 @@ def eval_command(
     index_dir: Path | None,
     store: str | None,
     model: str | None,
-    writer: str | None,
     answer_gate: str | None,
     k: int | None,
     limit: int | None,
@@ -322,7 +305,7 @@ def eval_command(
         )
     else:
         assert questions is not None  # one of the two is given, checked above
-        settings = _settings(model=model, writer=writer, answer_gate=answer_gate, k=k, store=store or "")
+        settings = _settings(model=model, answer_gate=answer_gate, k=k, store=store or "")
         _check_options(settings)  # before the index is built or loaded
         report = evaluation.evaluate_questions(
             questions,

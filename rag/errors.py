@@ -52,9 +52,5 @@ class QuestionError(RagError):
     """The question cannot be answered as given (empty, too long, ...)."""
 
 
-class WriterError(RagError):
-    """The writer setting (`--writer`, `RAG_WRITER`) names no known writer."""
-
-
 class GateError(RagError):
     """The answer gate (--answer-gate, RAG_ANSWER_GATE) is neither "auto" nor a number."""

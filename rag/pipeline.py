@@ -15,23 +15,23 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import cast
 
-from . import bylines, citations, gates, parts, reader
+from . import bylines, citations, gates, parts
 from .answers import Draft, compose
 from .chunking import article_head
 from .embedding import Embedder, TextEmbedder
 from .errors import QuestionError
-from .generation import Reader, Scorer, get_generator, resolve_model_path
+from .generation import Scorer, get_generator, resolve_model_path
 from .indexing import build_index as _build_index
 from .indexing import index_config
-from .model_parts import SMALL_NAME
 from .questions import OPEN, YESNO, analyse, without_request
 from .results import Answer, Citation, Claim, Hit, IndexStats, Progress
 from .retrieval import Retriever
 from .settings import Settings
 from .store import Store, store_location
 
+# The best evidence sentences the Progress message counts ("Reading 4 passages from 2 article(s)").
+PASSAGES = 4
 _lock = threading.Lock()
 _embedders: dict[tuple[str, str, str], Embedder] = {}
 _stores: dict[tuple[str, str, str], Store] = {}
@@ -208,8 +208,7 @@ def ask_stream(
         yield from _pieces(joined.text)
         yield joined
         return
-    mode = reader.writer_mode(s.writer, s.model)  # a bad --writer is reported at once too
-    gates.gate_setting(s.answer_gate)  # and so is a bad --answer-gate
+    gates.gate_setting(s.answer_gate)  # a bad --answer-gate is reported at once
     if generator is None:
         resolve_model_path(s.model, s.cache_dir)  # a bad --model is reported at once, even when the answer abstains
     retriever = get_retriever(s, embedder)
@@ -238,35 +237,20 @@ def ask_stream(
         scorer = generator or get_generator(s.model, s.n_ctx, s.n_threads, s.cache_dir)
         model_name = scorer.name
         tg = time.perf_counter()
-        # Each article's head (title, byline, date), read once: it speaks for all of the article.
-        heads = {sid: article_head(text_of(sid) or "") for sid in dict.fromkeys(h.source_id for h in hits)}
-        passages: dict[str, str] = {}
+        passages: dict[str, str] = {}  # each article's head (title, byline, date) and retrieved text
         for h in hits:
             if h.source_id not in passages:
-                passages[h.source_id] = heads[h.source_id] or h.title
+                passages[h.source_id] = article_head(text_of(h.source_id) or "") or h.title
             passages[h.source_id] = f"{passages[h.source_id]} {h.text}"
-        if mode == "model":
-            n_articles = len({x.evidence.source_id for x in scored[: reader.PASSAGES]})
-            yield Progress(f"Reading {min(len(scored), reader.PASSAGES)} passages from {n_articles} article(s)…")
-            reading = reader.read(query, form, scored, heads, store.idf, cast(Reader, scorer))
-            kept = gates.stated(getattr(scorer, "identity", ""), reading.signals, form.kind, s.answer_gate)
-            drafts = [d for d, ok in zip(reading.drafts, kept, strict=True) if ok]
-            trace = {
-                "reply": reading.reply,
-                "prompt_tokens": reading.prompt_tokens,
-                "signals": [dict(x, stated=float(ok)) for x, ok in zip(reading.signals, kept, strict=True)],
-                "claims": [reader.claim_record(d) for d in reading.drafts],
-            }
-            timings["reading"] = time.perf_counter() - tg
-            if not drafts:  # nothing the reader wrote passed its gate: the extractive answer, as a second opinion
-                scorer = generator or get_generator(SMALL_NAME, s.n_ctx, s.n_threads, s.cache_dir)
-        if not drafts:  # the small model ranks spans of the sources, at its own gate (models.md)
-            te = time.perf_counter()
-            gate = gates.answer_gate(getattr(scorer, "identity", ""), "auto" if mode == "model" else s.answer_gate)
-            drafts = compose(query, form, scored, store.idf, scorer, passages, text_of, gate)
-            timings["extract"] = time.perf_counter() - te
-            if drafts:
-                model_name = scorer.name
+        n_articles = len({x.evidence.source_id for x in scored[:PASSAGES]})
+        yield Progress(f"Reading {min(len(scored), PASSAGES)} passages from {n_articles} article(s)…")
+        # The model ranks phrases of the evidence, at its own gate (rag/gates.py).
+        gate = gates.answer_gate(getattr(scorer, "identity", ""), s.answer_gate)
+        drafts = compose(query, form, scored, store.idf, scorer, passages, text_of, gate)
+        if drafts:
+            model_name = scorer.name
+            if drafts[0].score is not None:
+                trace["score"] = drafts[0].score
         timings["generation"] = time.perf_counter() - tg
     cites, claims = _citations(drafts, text_of)
     if not claims:

@@ -76,9 +76,9 @@ class Answer:
     claims: tuple[Claim, ...] = ()
     # The form of the question as answered: "fact", "list", "yesno" or "open" (see rag/questions.py).
     kind: str = ""
-    # What the reader model wrote and weighed (rag/reader.py): its reply, the prompt's length in
-    # tokens, and for each claim it made the signals the gate read and whether it was stated.
-    reader: dict = field(default_factory=dict)
+    # What the model weighed: for a phrase it ranked, the combined score its gate read ("score",
+    # rag/answers.py `rank`, rag/gates.py).
+    trace: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

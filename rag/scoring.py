@@ -97,7 +97,7 @@ def score_row(item: dict, ans: Answer, k: int, source_text: Callable[[str], str 
         "retrieved_sources": retrieved,
         "citations": citations,
         "timings": dict(ans.timings or {}),
-        "reader": dict(ans.reader or {}),
+        "trace": dict(ans.trace or {}),
     }
 
 

@@ -87,13 +87,9 @@ class Settings:
     rrf_k: int = 60
     dense_weight: float = 1.0
     bm25_weight: float = 1.0
-    # The GGUF model: "" or "qwen-1.5b" (the default reader), "smollm2-135m" (the small model), or a path
-    # (rag/generation.py, rag/model_parts.py).
+    # The GGUF model that ranks the evidence's phrases: "" or "qwen-1.5b" (the default), "smollm2-135m"
+    # (the small model), or a path (rag/generation.py, rag/model_parts.py).
     model: str = ""
-    # Who writes the answer: "model" (the GGUF reads the passages and answers, each claim located and
-    # judged: rag/reader.py, rag/gates.py), "extract" (phrases and sentences of the evidence, the model only
-    # ranks them), or "auto" ("extract" with the small model, "model" otherwise).
-    writer: str = "auto"
     # How sure a fact must be to be stated: "auto" (the gate measured for the scoring model, else the
     # bundled model's: rag/gates.py) or a number (higher answers less, and more surely).
     answer_gate: str = "auto"

@@ -2,7 +2,7 @@
 
 Covers: `yes_no` ("Yes" when the cited sentences and their articles carry the whole question,
 "No" when they carry it with the opposite polarity, nothing otherwise), `open_evidence` (the
-sentences an open answer may draw on, for the composer and the model writer alike),
+sentences an open answer may draw on),
 `open_answer` (one to three of them, from different places, not repeating each other) and `sources`
 (each article whose best sentence carries the question). Each returns `Draft`s.
 
@@ -30,6 +30,7 @@ class Draft:
     text: str
     evidence: tuple[Evidence, ...]
     span: tuple[int, int] | None = None  # source offsets of the phrase inside evidence[0]
+    score: float | None = None  # the combined score a ranked phrase reached (rag/answers.py `rank`)
 
 
 def yes_no(

@@ -45,7 +45,7 @@ from .store import store_location
 if TYPE_CHECKING:
     import gradio as gr
 
-BUNDLED = "bundled"  # dropdown value for Settings.model == "" (the default reader, Qwen2.5-Coder-1.5B)
+BUNDLED = "bundled"  # dropdown value for Settings.model == "" (the default, Qwen2.5-Coder-1.5B)
 MODELS_DIR: Path | None = None  # extra GGUF models: Settings.models_dir unless set here
 
 

@@ -49,7 +49,7 @@ def verify_claim(
     if form.kind == LIST:
         chosen = set().union(*(set(check.tokenize(c.phrase.text)) for c in lists.list_items(cands, total)))
         return bool(claimed) and claimed <= chosen
-    best = set(check.tokenize(rank(question, cands, scorer)[0].phrase.text))
+    best = set(check.tokenize(rank(question, cands, scorer)[0][0].phrase.text))
     return bool(claimed & best) and (claimed <= best or best <= claimed)
 
 

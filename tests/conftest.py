@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from rag.embedding import TextEmbedder, pieces_from_offsets
-from rag.generation import Reader, Scorer
+from rag.generation import Scorer
 from rag.settings import Settings
 
 # Gradio must not try to reach the network from tests.
@@ -76,29 +76,7 @@ class FakeScorer:
         return [float(self.prefer(c)) for c in continuations]
 
 
-class FakeReader:
-    """A scripted reader model: writes a canned reply with a fixed log-probability per token, and
-    records the prompts it saw."""
-
-    name = "fake-reader.gguf"
-    identity = "fake reader"
-
-    def __init__(self, reply: str, logprob: float = -0.05, verify: float = 3.0) -> None:
-        self.reply = reply
-        self.logprob = logprob
-        self.verify = verify  # how much likelier "Yes" than "No" when asked to check a claim
-        self.prompts: list[list[dict[str, str]]] = []
-
-    def complete(self, messages: list[dict[str, str]], max_tokens: int) -> tuple[str, list[float], int]:
-        self.prompts.append(messages)
-        return self.reply, [self.logprob] * max(1, len(self.reply.split())), 100
-
-    def score(self, messages, continuations, max_tokens: int = 4) -> list[float]:
-        return [self.verify if c == "Yes" else 0.0 for c in continuations]
-
-
 _: type[TextEmbedder] = FakeEmbedder  # the type checker holds the fakes to the protocols
-_r: type[Reader] = FakeReader
 _s: type[Scorer] = FakeScorer
 
 
@@ -130,10 +108,7 @@ def corpus(tmp_path) -> Path:
 
 @pytest.fixture
 def settings(tmp_path, corpus) -> Settings:
-    # The extractive composer with a fake scorer; tests of the reader ask for writer="model".
-    return Settings(
-        source_dir=corpus, index_dir=tmp_path / "index", chunk_tokens=40, chunk_overlap=8, k=4, writer="extract"
-    )
+    return Settings(source_dir=corpus, index_dir=tmp_path / "index", chunk_tokens=40, chunk_overlap=8, k=4)
 
 
 @pytest.fixture(scope="session")

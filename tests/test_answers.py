@@ -131,7 +131,7 @@ def test_yes_no_follows_the_evidence_and_flips_with_a_negated_twin(tmp_path, emb
         src = tmp_path / f"src{len(text)}"
         src.mkdir()
         (src / "deal.txt").write_text(f"The deal\n\n{text} Officials met twice in Lima.")
-        s = rag.Settings(source_dir=src, index_dir=tmp_path / f"idx{len(text)}", chunk_tokens=40, k=4, writer="extract")
+        s = rag.Settings(source_dir=src, index_dir=tmp_path / f"idx{len(text)}", chunk_tokens=40, k=4)
         rag.build_index(settings=s, embedder=embedder)
         return rag.ask("Did the ministry approve the copper export deal?", settings=s, generator=FakeScorer(),
                        embedder=embedder)  # fmt: skip
@@ -160,14 +160,19 @@ def test_an_open_question_gets_cited_sentences(indexed, embedder) -> None:
     _check_citations_resolve(answer, indexed)
 
 
-def test_streamed_text_adds_up_to_the_answer(indexed, embedder) -> None:
-    pieces, final = [], None
-    for item in rag.ask_stream(Q, settings=indexed, generator=FakeScorer(), embedder=embedder):
-        if isinstance(item, rag.Answer):
-            final = item
-        else:
-            pieces.append(item)
-    assert final is not None and "".join(pieces) == final.text
+def test_streamed_text_adds_up_to_the_answer_after_saying_what_is_read(indexed, embedder) -> None:
+    items = list(rag.ask_stream(Q, settings=indexed, generator=FakeScorer(), embedder=embedder))
+    assert isinstance(items[0], rag.Progress) and items[0].message.startswith("Reading ")
+    pieces = [x for x in items if isinstance(x, str)]
+    final = items[-1]
+    assert isinstance(final, rag.Answer) and "".join(pieces) == final.text
+
+
+def test_a_ranked_answer_records_the_score_its_gate_read(indexed, embedder) -> None:
+    answer, _ = _ask(indexed, embedder, Q)
+    assert not answer.abstained and isinstance(answer.trace["score"], float)
+    fixed = indexed.replace(answer_gate=str(answer.trace["score"] + 0.01))  # the score is what the gate reads
+    assert rag.ask(Q, settings=fixed, generator=FakeScorer(), embedder=embedder).abstained
 
 
 def test_unanswerable_question_abstains_without_calling_the_model(indexed, embedder) -> None:
@@ -256,7 +261,7 @@ def test_the_outlet_in_an_articles_head_counts_for_each_of_its_sentences(tmp_pat
         f"Copper news\n\nSource: The Lima Courier, 2023-03-02.\n\n{filler}\n\n"
         "The ministry approved the copper export deal in March."
     )
-    s = rag.Settings(source_dir=src, index_dir=tmp_path / "idx", chunk_tokens=40, k=1, writer="extract")
+    s = rag.Settings(source_dir=src, index_dir=tmp_path / "idx", chunk_tokens=40, k=1)
     rag.build_index(settings=s, embedder=embedder)
     answer = rag.ask(
         "Did The Lima Courier report that the ministry approved the copper export deal?",

@@ -27,7 +27,7 @@ def _index(tmp_path):
     src.mkdir()
     for name, text in ARTICLES.items():
         (src / name).write_text(text)
-    s = rag.Settings(source_dir=src, index_dir=tmp_path / "idx", chunk_tokens=60, k=1, writer="extract")
+    s = rag.Settings(source_dir=src, index_dir=tmp_path / "idx", chunk_tokens=60, k=1)
     embedder = FakeEmbedder()
     rag.build_index(settings=s, embedder=embedder)
     return s, embedder

@@ -36,6 +36,7 @@ def test_the_setting_is_auto_or_a_number() -> None:
 def test_each_measured_model_has_its_own_gate_and_others_the_bundled_one() -> None:
     assert gates.answer_gate("SmolLM2 135M") == gates.BUNDLED_GATE
     assert gates.answer_gate("Qwen2.5-Coder 0.5B") == gates.GATES["qwen2.5-coder 0.5b"] > gates.BUNDLED_GATE
+    assert gates.answer_gate("Qwen2.5-Coder 1.5B") == gates.GATES["qwen2.5-coder 1.5b"] > gates.BUNDLED_GATE
     assert gates.answer_gate("some other model 7b") == gates.BUNDLED_GATE
     assert gates.answer_gate("qwen2.5-coder 0.5b", "0.25") == 0.25  # the setting wins
 

@@ -59,7 +59,7 @@ def _ask(tmp_path, question: str, courier: str | None, post: str | None) -> rag.
     if post:
         (src / "post.txt").write_text(POST.format(post))
     (src / "other.txt").write_text("Weather\n\nBy The Daily Sun, published 2023-01-01.\n\nRain fell in the hills.")
-    s = rag.Settings(source_dir=src, index_dir=src.with_suffix(".idx"), chunk_tokens=60, k=4, writer="extract")
+    s = rag.Settings(source_dir=src, index_dir=src.with_suffix(".idx"), chunk_tokens=60, k=4)
     embedder = FakeEmbedder()
     rag.build_index(settings=s, embedder=embedder)
     return rag.ask(question, settings=s, generator=FakeScorer(), embedder=embedder)
@@ -92,7 +92,7 @@ def test_a_dated_line_that_says_the_report_too_is_cited_once(tmp_path) -> None:
     (src / "post.txt").write_text(
         "Mine news\n\nBy The Andes Post on the strike at the Toquepala mine, published 2023-04-10."
     )
-    s = rag.Settings(source_dir=src, index_dir=tmp_path / "idx", chunk_tokens=60, k=4, writer="extract")
+    s = rag.Settings(source_dir=src, index_dir=tmp_path / "idx", chunk_tokens=60, k=4)
     embedder = FakeEmbedder()
     rag.build_index(settings=s, embedder=embedder)
     answer = rag.ask(ASKED.format("before"), settings=s, generator=FakeScorer(), embedder=embedder)

@@ -1,11 +1,12 @@
-"""End to end on the seeds with the real default embedder and reader (Qwen2.5-Coder-1.5B, marked `model`),
-and the small bundled model's extractive path (SmolLM2-135M, `model="smollm2-135m"`)."""
+"""End to end on the seeds with the real default embedder and answer model (Qwen2.5-Coder-1.5B, marked
+`model`), and the small bundled model (SmolLM2-135M, `model="smollm2-135m"`)."""
 
 from __future__ import annotations
 
 import pytest
 
 import rag
+from rag import gates
 from rag.settings import Settings
 from rag.store import open_store
 
@@ -54,7 +55,8 @@ def test_answerable_question_end_to_end(seeds_index) -> None:
     store = open_store(seeds_index.index_dir)
     for c in answer.citations:
         assert store.source(c.source_id).text[c.start : c.end] == c.quote
-    assert answer.model.endswith(".gguf") and answer.reader["prompt_tokens"] > 0
+    assert answer.model == "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+    assert answer.trace["score"] >= gates.GATES["qwen2.5-coder 1.5b"]  # stated at the default model's own gate
     c = answer.citations[0]
     assert c.quote[c.phrase_start - c.start : c.phrase_end - c.start] == "Starlink"
 
@@ -66,9 +68,9 @@ def test_the_apple_executive_is_cook_never_another_person(seeds_index) -> None:
     assert answer.abstained or answer.text.startswith("Tim Cook [1]")
 
 
-def test_the_small_model_still_answers_from_spans(small) -> None:
+def test_the_small_model_answers_too(small) -> None:
     answer = rag.ask(STARLINK, settings=small)
-    assert answer.text == "Starlink [1]" and not answer.reader  # the extractive path: no reader ran
+    assert answer.text == "Starlink [1]" and answer.model == "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
 @pytest.mark.parametrize(
@@ -137,14 +139,13 @@ def test_the_model_scores_the_same_whatever_was_asked_before(small) -> None:
 
 
 def test_each_model_is_known_by_its_own_name_and_gets_its_own_gate(small, seeds_index) -> None:
-    from rag import gates
     from rag.generation import get_generator
 
     gen = get_generator(small.model, small.n_ctx, small.n_threads)
     assert gen.identity == "smollm2 135m"  # from the GGUF's metadata, not the file name
     assert gates.answer_gate(gen.identity) == gates.BUNDLED_GATE
-    reader = get_generator("", seeds_index.n_ctx, seeds_index.n_threads, seeds_index.cache_dir)
-    assert reader.identity in gates.READER_GATES
+    default = get_generator("", seeds_index.n_ctx, seeds_index.n_threads, seeds_index.cache_dir)
+    assert default.identity == "qwen2.5-coder 1.5b" and gates.answer_gate(default.identity) == 1.54
 
 
 def test_unanswerable_question_abstains(seeds_index) -> None:
