@@ -30,8 +30,6 @@ from .retrieval import Retriever
 from .settings import Settings
 from .store import Store, store_location
 
-# The best evidence sentences the Progress message counts ("Reading 4 passages from 2 article(s)").
-PASSAGES = 4
 _lock = threading.Lock()
 _embedders: dict[tuple[str, str, str], Embedder] = {}
 _stores: dict[tuple[str, str, str], Store] = {}
@@ -242,15 +240,12 @@ def ask_stream(
             if h.source_id not in passages:
                 passages[h.source_id] = article_head(text_of(h.source_id) or "") or h.title
             passages[h.source_id] = f"{passages[h.source_id]} {h.text}"
-        n_articles = len({x.evidence.source_id for x in scored[:PASSAGES]})
-        yield Progress(f"Reading {min(len(scored), PASSAGES)} passages from {n_articles} article(s)…")
+        yield Progress(f"Reading {len(hits)} passages from {len(passages)} article(s)…")
         # The model ranks phrases of the evidence, at its own gate (rag/gates.py).
         gate = gates.answer_gate(getattr(scorer, "identity", ""), s.answer_gate)
         drafts = compose(query, form, scored, store.idf, scorer, passages, text_of, gate)
-        if drafts:
-            model_name = scorer.name
-            if drafts[0].score is not None:
-                trace["score"] = drafts[0].score
+        if drafts and drafts[0].score is not None:
+            trace["score"] = drafts[0].score
         timings["generation"] = time.perf_counter() - tg
     cites, claims = _citations(drafts, text_of)
     if not claims:
