@@ -30,7 +30,6 @@ from . import check, lists
 from .across import across_articles
 from .chunking import article_head
 from .citations import Evidence, Scored, near_best
-from .confirm import confirmed
 from .gates import BUNDLED_GATE
 from .generation import Scorer
 from .order import answer_order, asked_order
@@ -72,7 +71,6 @@ def compose(
     passages: Mapping[str, str] | None = None,
     text_of: Callable[[str], str | None] | None = None,
     gate: float = MIN_TOTAL,
-    yes_margin: float = float("inf"),
 ) -> list[Draft]:
     """The claims answering the question, or [] when the evidence does not support an answer.
 
@@ -93,11 +91,7 @@ def compose(
     if asked is not None:
         return answer_order(asked, scored, idf, text_of) if text_of else []
     if form.kind == YESNO:
-        said = yes_no(question, top, idf, passages or {})
-        if said or text_of is None:
-            return said
-        heads = {x.evidence.source_id: article_head(text_of(x.evidence.source_id) or "") for x in scored}
-        return confirmed(question, scored, scorer, heads, yes_margin, idf)
+        return yes_no(question, top, idf, passages or {})
     if form.kind == LIST and form.answer_type == "source":
         return sources(question, top, idf)
     cands = candidates(question, form, top, idf)

@@ -32,12 +32,6 @@ GATES = {
     "gemma-3 270m": 0.16,
 }
 
-# How much likelier than "No" a model must find "Yes" to answer a yes/no question that the
-# evidence's structure leaves undecided (rag/confirm.py), by the same names. Measured on the
-# yes/no questions of multihop_news dev and their false twins (docs/evaluation.md, "Yes from the
-# model"); a model not listed never answers a yes/no question this way.
-YES_MARGINS = {"qwen2.5-coder 1.5b": 1.5}
-
 
 def gate_setting(raw: str) -> float | None:
     """The gate a setting fixes, or None for "auto" (the scoring model's own); a GateError says
@@ -60,8 +54,3 @@ def answer_gate(identity: str, setting: str = "auto") -> float:
     if fixed is not None:
         return fixed
     return GATES.get(identity.strip().lower(), BUNDLED_GATE)
-
-
-def yes_margin(identity: str) -> float:
-    """The margin for a model known by `identity`, or infinity (never) for one not measured."""
-    return YES_MARGINS.get(identity.strip().lower(), float("inf"))

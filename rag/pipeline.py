@@ -241,10 +241,9 @@ def ask_stream(
                 passages[h.source_id] = article_head(text_of(h.source_id) or "") or h.title
             passages[h.source_id] = f"{passages[h.source_id]} {h.text}"
         yield Progress(f"Reading {len(hits)} passages from {len(passages)} article(s)…")
-        # The model ranks phrases of the evidence and weighs a yes, at its own gates (rag/gates.py).
-        identity = getattr(scorer, "identity", "")
-        gate = gates.answer_gate(identity, s.answer_gate)
-        drafts = compose(query, form, scored, store.idf, scorer, passages, text_of, gate, gates.yes_margin(identity))
+        # The model ranks phrases of the evidence, at its own gate (rag/gates.py).
+        gate = gates.answer_gate(getattr(scorer, "identity", ""), s.answer_gate)
+        drafts = compose(query, form, scored, store.idf, scorer, passages, text_of, gate)
         if drafts and drafts[0].score is not None:
             trace["score"] = drafts[0].score
         timings["generation"] = time.perf_counter() - tg
