@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .encodings import UnreadableFile, _looks_binary, decode, detect_encoding
+from .encodings import UnreadableFile, _looks_binary, decode, decode_head
 from .errors import SourceError
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
@@ -242,8 +242,7 @@ def _sniff(path: Path) -> tuple[str, str]:
         sample = fh.read(BLOCK_BYTES)
     if not sample.strip():
         raise UnreadableFile("no text in its first MiB")
-    encoding = detect_encoding(sample, partial=True)
-    first = codecs.getincrementaldecoder(encoding)(errors="replace").decode(sample, final=False)
+    encoding, first = decode_head(sample)
     if _looks_binary(first):
         raise UnreadableFile("binary data, not text (no encoding fits)")
     return encoding, first_line(unix_line_ends(first))

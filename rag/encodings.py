@@ -49,6 +49,13 @@ def detect_encoding(data: bytes, partial: bool = False) -> str:
     return best.encoding
 
 
+def decode_head(data: bytes, partial: bool = True) -> tuple[str, str]:
+    """(encoding, text) of the first bytes of a file: `partial` (the file goes on), a character
+    cut at the end is left out rather than replaced. Raises UnreadableFile for binary data."""
+    encoding = detect_encoding(data, partial=partial)
+    return encoding, codecs.getincrementaldecoder(encoding)(errors="replace").decode(data, final=False)
+
+
 def decode(data: bytes) -> str:
     """Decode bytes to text in the encoding `detect_encoding` finds (UTF-16 must be valid)."""
     encoding = detect_encoding(data)

@@ -15,7 +15,6 @@ store or show anything.
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import datetime as dt
 import re
@@ -24,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .documents import HTML_SUFFIXES, MAX_TITLE_CHARS, PDF_SUFFIXES, TEXT_SUFFIXES, unix_line_ends
-from .encodings import detect_encoding
+from .encodings import decode_head
 
 # Bytes of a text file read for its front matter and byline (both sit at its head).
 HEAD_BYTES = 64 * 1024
@@ -45,8 +44,10 @@ _DATE_SETTINGS = {
 _BY = re.compile(r"by\s+(\S.*)", re.I)
 # A line, or a byline's part, that opens with one of these words dates the article
 # ("Published 12 March 2024", "published 2023-12-18"); an "Updated" date is not the publication's.
-_DATED_LINE = re.compile(r"(published|posted|dated|date)\b[\s:]*(.*)", re.I)
-_DATED = re.compile(r"(published|posted|dated|date|on)\b[\s:]*(.*)", re.I)
+# In a byline's later part, "on" dates it too ("By Jane Doe, Reuters, on 4 May 2023").
+_DATE_WORDS = "published|posted|dated|date"
+_DATED_LINE = re.compile(rf"({_DATE_WORDS})\b[\s:]*(.*)", re.I)
+_DATED = re.compile(rf"({_DATE_WORDS}|on)\b[\s:]*(.*)", re.I)
 
 
 @dataclass(frozen=True)
@@ -67,13 +68,14 @@ def read_meta(path: Path, text: str | None = None) -> ArticleMeta:
     markup and the document information, which extracted text no longer holds.
     """
     try:
-        suffix = Path(path).suffix.lower()
+        path = Path(path)
+        suffix = path.suffix.lower()
         if suffix in HTML_SUFFIXES:
-            return _html_meta(Path(path).read_bytes())
+            return _html_meta(path.read_bytes())
         if suffix in PDF_SUFFIXES:
-            return _pdf_meta(Path(path))
+            return _pdf_meta(path)
         if suffix in TEXT_SUFFIXES:
-            return _text_meta(_head(Path(path)) if text is None else unix_line_ends(text))
+            return _text_meta(_head(path) if text is None else unix_line_ends(text))
     except Exception:  # a bad file gives empty fields; one article must not stop a build
         pass
     return ArticleMeta()
@@ -82,8 +84,7 @@ def read_meta(path: Path, text: str | None = None) -> ArticleMeta:
 def _head(path: Path) -> str:
     with open(path, "rb") as fh:
         data = fh.read(HEAD_BYTES)
-    encoding = detect_encoding(data, partial=len(data) == HEAD_BYTES)
-    return unix_line_ends(codecs.getincrementaldecoder(encoding)(errors="replace").decode(data))
+    return unix_line_ends(decode_head(data, partial=len(data) == HEAD_BYTES)[1])
 
 
 def _meta(title: Any = "", outlet: Any = "", author: Any = "", date: str = "") -> ArticleMeta:
