@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from . import check
-from .citations import Scored
+from .evidence_types import Draft, Scored
 from .phrases import Phrase, phrases
 from .questions import AUXILIARIES, Form, described_as, names_only, words
-from .statements import Draft
+from .text import fold, tokenize
 
 # Best sentences searched for a name several articles share, and the share of the question
 # (IDF-weighted) that their articles' text must carry (chosen on multihop_news dev, right and
@@ -52,13 +52,13 @@ def across_articles(
     best: dict[str, list[Scored]] = {}
     for s in scored[:ACROSS_SENTENCES]:
         best.setdefault(s.evidence.source_id, []).append(s)
-    asked = set(check.tokenize(question))
+    asked = set(tokenize(question))
     found: list[tuple[str, Phrase, Scored, bool]] = []  # (name, phrase, sentence, among its article's best two)
     for sentences in best.values():
         for i, s in enumerate(sentences):
             for p in phrases(s.evidence.text):
-                if p.entity and not set(check.tokenize(p.text)) <= asked:
-                    found.append((check.fold(p.text), p, s, i < 2))
+                if p.entity and not set(tokenize(p.text)) <= asked:
+                    found.append((fold(p.text), p, s, i < 2))
     key_of = _name_keys({k for k, *_ in found})
     named: dict[str, dict[str, tuple[Phrase, Scored]]] = {}
     fullest: dict[str, tuple[Phrase, Scored]] = {}  # the fullest form of each name: "Sam Bankman-Fried"
@@ -80,7 +80,7 @@ def across_articles(
         reverse=True,
     )  # fmt: skip
     described = described_as(question, form)  # "individual": the answer, not what the evidence says of it
-    qualifier = list(check.tokenize(" ".join(names_only(form.anchors, question))))
+    qualifier = list(tokenize(" ".join(names_only(form.anchors, question))))
     for *_, key in ranked[:3]:
         by = named[key]
         tied = {_stands_with(m, qualifier) for m in mentions[key].values()} if qualifier else set()
@@ -90,7 +90,7 @@ def across_articles(
         full = fullest[key]
         if len(full[0].text) > len(picks[0][0].text):  # state the name whole, citing where it stands so
             picks = [full, *(x for x in picks if x[1] is not full[1])][:4]
-        rest = [t for t in check.content_terms(question, described) if t not in check.tokenize(picks[0][0].text)]
+        rest = [t for t in check.content_terms(question, described) if t not in tokenize(picks[0][0].text)]
         picks = _more_articles(question, picks, list(mentions[key].values()), passages, rest, idf)
         held = _held(picks, passages)
         if check.unheld(question, held, picks[0][0].text) or check.coverage(rest, held, idf) < ACROSS_COVERAGE:

@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 
 from . import check, lists
 from .across import across_articles
 from .chunking import article_head
-from .citations import Evidence, Scored, near_best
+from .citations import near_best
+from .evidence_types import Candidate, Draft, Scored
 from .gates import BUNDLED_GATE
 from .generation import Scorer
 from .order import answer_order, asked_order
@@ -37,7 +37,8 @@ from .phrases import Phrase, measured, parse, phrases
 from .polarity import REPORTING, carries
 from .questions import COMPATIBLE_LABELS, FACT, LIST, OPEN, YESNO, Form, names_only
 from .roles import cited_as_source, governing_verb, modifies_a_name, named_as, stem, tree_distance
-from .statements import Draft, antecedents, open_answer, open_evidence, sources, yes_no
+from .statements import antecedents, open_answer, open_evidence, sources, yes_no
+from .text import fold, question_names, tokenize
 
 # Candidates sent to the model for scoring, at most.
 MAX_SCORED = 8
@@ -50,16 +51,6 @@ MIN_TOTAL = BUNDLED_GATE
 LM_WEIGHT = 0.6
 # Prepositions that introduce where something is or happens.
 _LOCATIVE = ("in", "at", "near", "from", "to", "into", "inside", "outside", "across", "throughout", "within")
-
-
-@dataclass(frozen=True)
-class Candidate:
-    phrase: Phrase
-    evidence: Evidence
-    near: float
-    support: int
-    rank: float
-    context_used: int = 0
 
 
 def compose(
@@ -110,7 +101,7 @@ def compose(
             return []  # the best item is no likelier than a fact that would not be stated
         wide = near_best(scored, lists.LIST_MARGIN, lists.LIST_SENTENCES)
         more = candidates(question, form, wide, idf) if len(wide) > len(top) else []
-        names = set(check.tokenize(" ".join(check.question_names(question))))
+        names = set(tokenize(" ".join(question_names(question))))
         relation = [t for t in check.content_terms(question) if t not in names]  # "meet", not "Milei"
         best = ranked[0][1]
         return [_draft(c, best) for c in lists.more_items(lists.list_items(cands, total), more, relation)]
@@ -129,17 +120,17 @@ def _focus_compound(p: Phrase, form: Form) -> Phrase | None:
     """From "Starlink satellite internet service" (asked: "what satellite internet service"), "Starlink"."""
     if not form.focus or p.entity:
         return None
-    head = check.fold(form.focus[-1]).rstrip("s")
-    focus = {check.fold(f) for f in form.focus}
+    head = fold(form.focus[-1]).rstrip("s")
+    focus = {fold(f) for f in form.focus}
     words = p.text.split()
-    heads = [i for i, w in enumerate(words) if check.fold(w).rstrip("s,") == head]
+    heads = [i for i, w in enumerate(words) if fold(w).rstrip("s,") == head]
     tail = words[heads[-1] + 1 :] if heads else []
     if tail and all(w[:1].isupper() for w in tail) and not form.kind_of:
         # The name after the asked noun: "the famous rock [Lorelei]" (asked: "what rock").
         text = " ".join(tail)
         return Phrase(text, p.end - len(text), p.end, "thing", True, p.group)
     for i in range(1, len(words)):
-        if check.fold(words[i]).rstrip("s,") == head or check.fold(words[i]) in focus:
+        if fold(words[i]).rstrip("s,") == head or fold(words[i]) in focus:
             lead = " ".join(words[:i]).strip(" ,")
             if lead and form.kind_of:  # "what kind of prison system": the whole "private prison system"
                 return Phrase(p.text, p.start, p.end, "thing", True, p.group)
@@ -151,7 +142,7 @@ def _focus_compound(p: Phrase, form: Form) -> Phrase | None:
 
 def _name_runs(question: str) -> list[set[str]]:
     """The question's names of two words or more, as sets of keyword stems ("King Charles III")."""
-    return [set(check.tokenize(" ".join(check.unpossessed(w) for w in run))) for run in check.name_runs(question)]
+    return [set(tokenize(" ".join(check.unpossessed(w) for w in run))) for run in check.name_runs(question)]
 
 
 def _fuller_name(p: Phrase, names: set[str]) -> bool:
@@ -183,11 +174,11 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
     terms = check.content_terms(question)
     qual = names_only(form.anchors, question)  # the answer must stand next to these: "Apple" executive
     q_terms = set(terms)
-    anchor_set = set(check.tokenize(" ".join(form.anchors)))
-    named_set = set(check.tokenize(" ".join(qual)))
+    anchor_set = set(tokenize(" ".join(form.anchors)))
+    named_set = set(tokenize(" ".join(qual)))
     runs = _name_runs(question)
-    given = {check.bare(n) for n in check.question_names(question)}  # one word each, bare ("Milei's": milei)
-    asked_noun = next(iter(check.tokenize(form.focus[-1])), "") if form.focus else ""
+    given = {check.bare(n) for n in question_names(question)}  # one word each, bare ("Milei's": milei)
+    asked_noun = next(iter(tokenize(form.focus[-1])), "") if form.focus else ""
     # Unless the question asks who says it, a source a sentence cites is not its answer.
     cites_source = not (REPORTING & {stem(t) for t in parse(question)} or "according" in question.lower())
     # Per answer text: (phrase, sentence, context sentences needed, stands next to the qualifier).
@@ -214,7 +205,7 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
         # "At which battle": where a name of the sentence is one of the asked kind ("the Battle of
         # Hastings"), a person ("Duke William II") is not what is asked.
         kind_named = form.answer_type == "thing" and any(
-            p.entity and p.label != "person" and asked_noun in check.tokenize(p.text) for p in pool
+            p.entity and p.label != "person" and asked_noun in tokenize(p.text) for p in pool
         )
         for p in pool + compounds:
             if (
@@ -235,11 +226,11 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
                     continue  # "Who from Google": a person of Google, not the company that owns it
                 if modifies_a_name(s.evidence.text, p.start, p.end):
                     continue  # "[Tesla] owner Elon Musk": Tesla says whose he is
-            if form.answer_type in ("person", "place", "date", "number") and anchor_set & set(check.tokenize(p.text)):
+            if form.answer_type in ("person", "place", "date", "number") and anchor_set & set(tokenize(p.text)):
                 continue  # the qualifier is not the answer: "Meta" qualifies the executive asked for
             if form.answer_type == "thing" and not p.entity and len(p.text.split()) > 6:
                 continue
-            if any(run <= set(check.tokenize(p.text)) for run in runs):
+            if any(run <= set(tokenize(p.text)) for run in runs):
                 continue  # holds a whole name the question gives: "King Charles III [of West Francia]"
             if cites_source and cited_as_source(s.evidence.text, p.start):
                 continue  # "According to Milei, Musk is interested in lithium": Milei says it, is not it
@@ -252,7 +243,7 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
                 anchored = bool(named_set) and bool(
                     check.stands_with(s.evidence.text, p.start, p.end, list(named_set), units)
                 )
-                found.setdefault(check.fold(p.text), []).append((p, s, v.context_used, anchored))
+                found.setdefault(fold(p.text), []).append((p, s, v.context_used, anchored))
     # "How many ice ages": where some number counts them, numbers that do not are dropped.
     counting = {k for k, v in found.items() if any(_counts(form.counted, s.evidence.text, p) for p, s, *_ in v)}
     if counting:
@@ -279,7 +270,7 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
         else:
             exact = 0.5 * (p.label == form.answer_type) + 0.25 * (form.measure and measured(p.text))
             exact += 0.25 * ((s.evidence.start, p.start, p.end) in structural)
-        overlap = len(set(check.tokenize(p.text)) & q_terms) / max(1, len(check.tokenize(p.text)))
+        overlap = len(set(tokenize(p.text)) & q_terms) / max(1, len(tokenize(p.text)))
         rank_score = s.score + exact - overlap
         out.append(Candidate(p, s.evidence, 1.0 / (1.0 + d), len(articles), rank_score, used))
     # Spans inside a longer kept span of the same evidence ("Cook" in "Tim Cook") go.
@@ -299,7 +290,7 @@ def candidates(question: str, form: Form, top: Sequence[Scored], idf: Callable[[
             c for c in out if _where(c) not in sentences_with or c in located or (*_where(c), c.phrase.group) in groups
         ]
     # Equal scores: the phrase that hangs closest, in the parse, to the question's names first.
-    name_terms = set(check.tokenize(" ".join(check.question_names(question))))
+    name_terms = set(tokenize(" ".join(question_names(question))))
     out.sort(
         key=lambda c: (
             -total(c),
@@ -322,9 +313,9 @@ def _counts(noun: str, sentence: str, p: Phrase) -> bool:
     """Whether the phrase is the number of the noun "how many" asks about ("[six] major Ice Ages")."""
     if not noun:
         return False
-    stem = check.fold(noun).rstrip("s")
+    stem = fold(noun).rstrip("s")
     return any(
-        p.start <= t.idx < p.end and t.dep_ == "nummod" and check.fold(t.head.text).rstrip("s") == stem
+        p.start <= t.idx < p.end and t.dep_ == "nummod" and fold(t.head.text).rstrip("s") == stem
         for t in parse(sentence)
     )
 

@@ -1,182 +1,24 @@
 """A BM25 index over chunk texts, stored as a sparse matrix beside the FAISS index.
 
-Covers: tokenising (lower case, word characters, English stop words removed,
-Snowball stemming through PyStemmer when installed), building the matrix of
-per-term BM25 weights (Okapi BM25, k1=1.2, b=0.75, Lucene's idf), scoring a
-query as a sparse dot product, and saving/loading it.
+Covers: building the matrix of per-term BM25 weights (Okapi BM25, k1=1.2, b=0.75, Lucene's
+idf) over the analysed terms of a text (`text.tokenize`), scoring a query as a sparse dot
+product, and saving/loading it.
 
-Does not fuse with dense scores: retrieval does that.
+Does not analyse text (rag/text.py: lower case, stop words, stemming; its helpers are
+re-exported here for the modules that import them from this one) or fuse with dense scores:
+retrieval does that.
 """
 
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from collections import Counter
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-_WORD = re.compile(r"\w+", re.UNICODE)
-STOP_WORDS = frozenset(
-    [
-        "a",
-        "about",
-        "above",
-        "after",
-        "again",
-        "against",
-        "all",
-        "am",
-        "an",
-        "and",
-        "any",
-        "are",
-        "as",
-        "at",
-        "be",
-        "because",
-        "been",
-        "before",
-        "being",
-        "below",
-        "between",
-        "both",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "doing",
-        "down",
-        "during",
-        "each",
-        "few",
-        "for",
-        "from",
-        "further",
-        "had",
-        "has",
-        "have",
-        "having",
-        "he",
-        "her",
-        "here",
-        "hers",
-        "herself",
-        "him",
-        "himself",
-        "his",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "itself",
-        "just",
-        "me",
-        "more",
-        "most",
-        "my",
-        "myself",
-        "no",
-        "nor",
-        "not",
-        "now",
-        "of",
-        "off",
-        "on",
-        "once",
-        "only",
-        "or",
-        "other",
-        "our",
-        "ours",
-        "ourselves",
-        "out",
-        "over",
-        "own",
-        "same",
-        "she",
-        "should",
-        "so",
-        "some",
-        "such",
-        "than",
-        "that",
-        "the",
-        "their",
-        "theirs",
-        "them",
-        "themselves",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "through",
-        "to",
-        "too",
-        "under",
-        "until",
-        "up",
-        "very",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "while",
-        "who",
-        "whom",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-        "yours",
-        "yourself",
-        "yourselves",
-    ]
-)
-
-
-@lru_cache(maxsize=1)
-def _stemmer():
-    try:
-        import Stemmer
-
-        return Stemmer.Stemmer("english")
-    except ImportError:  # stemming helps recall but is not essential
-        return None
-
-
-def fold(text: str) -> str:
-    """Lower case without accents ("Hervé" -> "herve")."""
-    return unaccented(text).lower()
-
-
-def unaccented(text: str) -> str:
-    """The text without accents, its case kept ("Hervé" -> "Herve")."""
-    text = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in text if not unicodedata.combining(ch))
-
-
-def tokenize(text: str) -> list[str]:
-    words = [w for w in _WORD.findall(text.lower()) if w not in STOP_WORDS]
-    stemmer = _stemmer()
-    return stemmer.stemWords(words) if stemmer else words
+# The analysis is rag/text.py's; its helpers are re-exported for rag/store and rag/bylines.py.
+from .text import STOP_WORDS, fold, tokenize, unaccented  # noqa: F401
 
 
 class BM25:

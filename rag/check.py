@@ -23,16 +23,15 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .bm25 import STOP_WORDS, fold, tokenize
 from .mismatch import another_event, own_people
 from .polarity import negations
 from .qualified import opposite_sides, ranked_below
 from .questions import without_request
 from .roles import first_item, owners, role_of
+from .text import STOP_WORDS, fold, question_names, tokenize
 
 _WORDS = re.compile(r"\w+")
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w’'-]*[A-Za-z]")
 # Question words that carry no content of their own.
 _QUESTION_WORDS = frozenset(
     "who whom whose what which when where why how does did do is are was were has have had will would can could "
@@ -60,7 +59,7 @@ def _skipped_terms(asked: tuple[str, ...]) -> frozenset[str]:
 
 
 def content_terms(question: str, asked: Sequence[str] = ()) -> list[str]:
-    """The question's analysed terms (bm25.tokenize), minus question words and the words that
+    """The question's analysed terms (text.tokenize), minus question words and the words that
     name the asked thing (`asked`, e.g. "countries" in "which countries ...": a type, which the
     evidence names by example, not by that word)."""
     skip = _skipped_terms(tuple(asked))
@@ -81,11 +80,6 @@ def coverage(terms: list[str], text: str, idf: Callable[[str], float]) -> float:
     total = sum(idf(t) for t in terms)
     got = sum(idf(t) for t in terms if t in have or (len(t) >= 7 and t[:7] in prefixes))
     return got / total if total else 1.0
-
-
-def question_names(question: str) -> list[str]:
-    """The capitalised words of a question that are names (not its first word or a sentence's)."""
-    return _NAME.findall(question)
 
 
 def name_runs(question: str) -> list[list[str]]:

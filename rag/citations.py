@@ -16,16 +16,16 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from . import check
-from .bm25 import tokenize
 from .chunking import sentences
+from .evidence_types import Evidence, Scored
 from .phrases import phrases
 from .questions import COMPATIBLE_LABELS, FACT, LIST, Form
 from .results import Citation, Hit
+from .text import tokenize
 
 # Sentences within this score of the best are those an answer is drawn from, at most NEAR of them.
 MARGIN = 0.25
@@ -36,28 +36,6 @@ _INSTRUCTION = re.compile(
     r"\b(ignore|disregard|forget)\b.{0,40}\b(instructions?|prompts?|rules|above)\b|\bsystem prompt\b",
     re.IGNORECASE,
 )
-
-
-@dataclass(frozen=True)
-class Evidence:
-    source_id: str
-    chunk_id: str
-    title: str
-    start: int
-    end: int
-    text: str
-    hit_rank: int
-    # Up to two sentences before this one in the same passage, nearest last: what "he",
-    # "that ceremony" or "the leader" refer to. Cited with the sentence when a check needs them.
-    context: tuple[Evidence, ...] = ()
-
-
-@dataclass(frozen=True)
-class Scored:
-    evidence: Evidence
-    score: float
-    cosine: float
-    coverage: float
 
 
 def near_best(scored: Sequence[Scored], margin: float = MARGIN, limit: int | None = NEAR) -> list[Scored]:

@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from . import check
-
-if TYPE_CHECKING:
-    from .answers import Candidate
+from .evidence_types import Candidate
+from .text import tokenize
 
 # A list's further items may come from sentences within this score of the best...
 LIST_MARGIN = 0.6
@@ -96,5 +94,5 @@ _SUFFIXES = frozenset("inc corp co ltd llc plc s platform group compani".split()
 @functools.lru_cache(maxsize=4096)
 def _item_words(text: str) -> frozenset[str]:
     """The words that name an item: "Open AI" and "OpenAI Inc." both give {"openai"}."""
-    words = [w for w in check.tokenize(text) if w not in _SUFFIXES]
+    words = [w for w in tokenize(text) if w not in _SUFFIXES]
     return frozenset({"".join(words), *words}) if words else frozenset()

@@ -30,11 +30,11 @@ thing than the asked one (another qualifier, measure or side) is rag/qualified.p
 
 from __future__ import annotations
 
-from .bm25 import tokenize
 from .phrases import parse
 from .polarity import definite_subject
 from .qualified import other_measure, other_numeral, other_qualifier
 from .roles import span_root, stem
+from .text import tokenize
 
 # Verbs that carry no event of their own ("did", "is", "has").
 _LIGHT = frozenset(("be", "do", "have"))

@@ -23,11 +23,11 @@ from dataclasses import dataclass
 
 from . import check
 from .chunking import article_head, sentences
-from .citations import Evidence, Scored
+from .evidence_types import Draft, Evidence, Scored
 from .phrases import parse
 from .polarity import REPORTING
 from .roles import stem
-from .statements import YES_COVERAGE, Draft
+from .statements import YES_COVERAGE
 
 # A clause's article must hold this share of the clause's content (IDF-weighted) in one
 # retrieved sentence with the article's head: as much as a "yes" needs (statements.YES_COVERAGE).

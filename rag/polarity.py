@@ -12,9 +12,9 @@ Does not decide an answer: callers weigh these against the question.
 
 from __future__ import annotations
 
-from .bm25 import fold, tokenize
 from .phrases import parse
 from .roles import stem
+from .text import fold, tokenize
 
 _FAIL = frozenset("fail fails failed failing".split())
 _LACK = frozenset("lack lacks lacked lacking".split())

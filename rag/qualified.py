@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import re
 
-from .bm25 import tokenize
 from .phrases import parse
 from .roles import span_root, stem
+from .text import tokenize
 
 _WH = frozenset(("what", "which", "how"))
 # Qualifiers a name gives a noun: an adjective or noun before it, "of/from X" after it.

@@ -17,6 +17,8 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
+from .text import question_names
+
 FACT, LIST, YESNO, OPEN = "fact", "list", "yesno", "open"
 
 AUXILIARIES = frozenset(
@@ -271,8 +273,6 @@ def names_only(anchors: tuple[str, ...], question: str) -> tuple[str, ...]:
     A name picks one thing out, so the answer must stand next to it; a common word ("tech" in
     "which tech companies", "annual") only describes what is asked and may stand anywhere.
     """
-    from .check import question_names
-
     named = {w.lower() for w in question_names(question)}
     return tuple(a for a in anchors if a.rstrip("'’").removesuffix("'s").removesuffix("’s") in named or a in named)
 

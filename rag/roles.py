@@ -37,8 +37,8 @@ from __future__ import annotations
 
 import re
 
-from .bm25 import tokenize
 from .phrases import parse
+from .text import tokenize
 
 _SUBJECT = frozenset(("nsubj", "csubj", "agent"))
 _OBJECT = frozenset(("dobj", "dative", "nsubjpass", "attr", "oprd", "prep"))

@@ -12,25 +12,16 @@ Does not pick phrases inside sentences (rag/answers.py) or check claims (rag/che
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 
 from . import check, lists
-from .citations import Evidence, Scored, near_best
+from .citations import near_best
+from .evidence_types import Draft, Evidence, Scored
 from .polarity import carries, unasserted
 from .questions import without_request
+from .text import fold
 
 # A yes needs the evidence to carry this share of the question (IDF-weighted).
 YES_COVERAGE = 0.7
-
-
-@dataclass(frozen=True)
-class Draft:
-    """One claim: its text, the evidence it rests on, and the answer's span in the first evidence."""
-
-    text: str
-    evidence: tuple[Evidence, ...]
-    span: tuple[int, int] | None = None  # source offsets of the phrase inside evidence[0]
-    score: float | None = None  # the combined score a ranked phrase reached (rag/answers.py `rank`)
 
 
 def yes_no(
@@ -136,7 +127,7 @@ def open_answer(top: Sequence[Scored]) -> list[Draft]:
 
 
 def _similar(a: str, b: str) -> bool:
-    wa, wb = set(check.fold(a).split()), set(check.fold(b).split())
+    wa, wb = set(fold(a).split()), set(fold(b).split())
     return len(wa & wb) / max(1, min(len(wa), len(wb))) > 0.7
 
 

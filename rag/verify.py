@@ -16,10 +16,12 @@ from collections.abc import Callable
 from . import check, lists
 from .answers import candidates, rank, total
 from .chunking import sentences
-from .citations import Evidence, Scored, near_best
+from .citations import near_best
+from .evidence_types import Evidence, Scored
 from .generation import Scorer
 from .questions import LIST, OPEN, YESNO, analyse
 from .statements import yes_no
+from .text import fold, tokenize
 
 
 def verify_claim(
@@ -34,9 +36,9 @@ def verify_claim(
     """
     form = analyse(question)
     top = _claim_sentences(question, evidence, idf)
-    if form.kind == YESNO or check.fold(answer).strip(" .") in ("yes", "no"):
+    if form.kind == YESNO or fold(answer).strip(" .") in ("yes", "no"):
         drafts = yes_no(question, top, idf)
-        return bool(drafts) and check.fold(drafts[0].text) == check.fold(answer).strip(" .")
+        return bool(drafts) and fold(drafts[0].text) == fold(answer).strip(" .")
     if form.kind == OPEN:  # one sentence must hold the claim, and itself name what is asked about
         return any(
             check.answer_in_evidence(answer, s.evidence.text) and not check.missing_names(question, s.evidence.text)
@@ -45,11 +47,11 @@ def verify_claim(
     cands = candidates(question, form, top, idf)
     if not cands:
         return False
-    claimed = set(check.tokenize(answer))
+    claimed = set(tokenize(answer))
     if form.kind == LIST:
-        chosen = set().union(*(set(check.tokenize(c.phrase.text)) for c in lists.list_items(cands, total)))
+        chosen = set().union(*(set(tokenize(c.phrase.text)) for c in lists.list_items(cands, total)))
         return bool(claimed) and claimed <= chosen
-    best = set(check.tokenize(rank(question, cands, scorer)[0][0].phrase.text))
+    best = set(tokenize(rank(question, cands, scorer)[0][0].phrase.text))
     return bool(claimed & best) and (claimed <= best or best <= claimed)
 
 

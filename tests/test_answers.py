@@ -283,7 +283,7 @@ def test_a_person_the_question_names_is_not_the_answer_in_full(settings, embedde
     assert answer.text == "Tom Hale [1]"
     # A possessive names her too: she is no candidate for "Ferreira's team".
     from rag.answers import candidates
-    from rag.citations import Evidence, Scored
+    from rag.evidence_types import Evidence, Scored
     from rag.questions import analyse
 
     sentence = text.split("\n\n")[1]
@@ -302,8 +302,7 @@ def test_a_person_the_question_names_is_not_the_answer_in_full(settings, embedde
 
 def test_a_list_names_each_person_once_in_full() -> None:
     # Two sentences name the same person, once by surname: one item, the full name.
-    from rag.answers import Candidate
-    from rag.citations import Evidence
+    from rag.evidence_types import Candidate, Evidence
     from rag.lists import list_items
     from rag.phrases import Phrase
 

@@ -27,12 +27,13 @@ import pytest
 
 from rag import check
 from rag.answers import candidates
-from rag.citations import Evidence, Scored
+from rag.evidence_types import Evidence, Scored
 from rag.phrases import _trim, parse, phrases
 from rag.polarity import carries, negations, unasserted
 from rag.questions import FACT, LIST, analyse
 from rag.roles import named_as
 from rag.statements import yes_no
+from rag.text import tokenize
 from rag.verify import _claim_sentences, verify_claim
 
 
@@ -360,7 +361,7 @@ def test_a_phrase_the_sentence_names_as_the_asked_thing_answers() -> None:
         ("Orm is the largest town of the valley.", "Orm", "town"),
     ]:
         i = sentence.index(name)
-        assert named_as(sentence, i, i + len(name), check.tokenize(noun)[0]), sentence
+        assert named_as(sentence, i, i + len(name), tokenize(noun)[0]), sentence
     assert not named_as(e, e.index("Celle"), e.index("Celle") + 5, "river")
 
 

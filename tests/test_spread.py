@@ -9,7 +9,7 @@ and of the asked kind, and not when the articles do not carry the question.
 from __future__ import annotations
 
 from rag import across, answers
-from rag.citations import Evidence, Scored
+from rag.evidence_types import Evidence, Scored
 from rag.questions import analyse
 
 
