@@ -5,7 +5,9 @@
     answer = rag.ask("What satellite internet service has Musk provided to Argentina?")
     print(answer.text)
     for c in answer.citations:
-        print(c.source_id, c.quote)
+        print(c.source_id, c.title, c.outlet, c.date, c.quote)
+    rag.ask("...", since="2023-11", outlet="TechCrunch")   # only those articles
+    rag.sources()                                          # the indexed articles
 
 Heavy libraries (torch, llama_cpp, gradio) load on first use, so `import rag` is fast.
 """
@@ -13,6 +15,7 @@ Heavy libraries (torch, llama_cpp, gradio) load on first use, so `import rag` is
 from __future__ import annotations
 
 from .errors import (
+    FilterError,
     IndexCorruptError,
     IndexLockedError,
     IndexMismatchError,
@@ -22,8 +25,8 @@ from .errors import (
     RagError,
     SourceError,
 )
-from .pipeline import ask, ask_stream, build_index, search
-from .results import Answer, Citation, Claim, Hit, IndexStats, Progress
+from .pipeline import ask, ask_stream, build_index, search, sources
+from .results import Answer, Citation, Claim, Hit, IndexStats, Progress, Source
 from .settings import Settings
 
 __version__ = "0.1.0"
@@ -32,6 +35,7 @@ __all__ = [
     "Answer",
     "Citation",
     "Claim",
+    "FilterError",
     "Hit",
     "IndexCorruptError",
     "IndexLockedError",
@@ -43,9 +47,11 @@ __all__ = [
     "QuestionError",
     "RagError",
     "Settings",
+    "Source",
     "SourceError",
     "ask",
     "ask_stream",
     "build_index",
     "search",
+    "sources",
 ]

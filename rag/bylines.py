@@ -1,14 +1,14 @@
-"""Articles a question names by their byline: "as TechCrunch reported" searches TechCrunch's too.
+"""Articles a question names by their outlet: "as TechCrunch reported" searches TechCrunch's too.
 
-Covers reading each indexed article's byline (a paragraph near its head that opens with "By ",
-as news articles carry: "By Sporting News, published 2023-12-18.") once per loaded index, and
-`named_sources`: the articles whose byline the question names ("TechCrunch", "The Verge";
-"The Roar" for "The Roar | Sports Writers Blog"). The pipeline then searches those articles as
-well as the whole index (one wider fused ranking, `Retriever.ranked`, kept to their chunks), so that an article a question
-names is not left out because other outlets' articles match its words better.
+Covers `named_sources`: the articles whose outlet (as read at indexing from the article's own
+metadata or byline, rag/metadata.py; "By Sporting News, published 2023-12-18." gives "Sporting
+News") the question names ("TechCrunch", "The Verge"; "The Roar" for "The Roar | Sports
+Writers Blog"). The pipeline then searches those articles as well as the whole index (one wider
+fused ranking, `Retriever.ranked`, kept to their chunks), so that an article a question names is
+not left out because other outlets' articles match its words better.
 
 Does not read authors out of running text, or titles (a question's names are matched against
-the sentences retrieved, rag/check.py), and names no article for a question that names no byline.
+the sentences retrieved, rag/check.py), and names no article for a question that names no outlet.
 """
 
 from __future__ import annotations
@@ -19,24 +19,25 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .bm25 import fold, unaccented
-from .chunking import HEAD_CHARS
+from . import catalog
+from .filters import Filter
 from .results import Hit
 from .retrieval import Retriever
 from .store import Store
+from .text import fold, unaccented
 
 # Chunks added from the articles of each byline a question names, beyond the search's own.
 PER_NAME = 2
 # Candidates per retriever among which a named article's chunks are sought.
 WITHIN_CANDIDATES = 5000
-_BYLINE = re.compile(r"(?:^|\n)\s*By\s+([^\n]+?)(?:,\s*(?:published|updated|on)\b[^\n]*|\.)?\s*(?:\n|$)")
+# An outlet named in more words than this is not sought in questions.
+MAX_NAME_WORDS = 12
 # The outlet's own name before its tag line: "The Roar | Sports Writers Blog", "FOX News - Entertainment".
 _TAGLINE = re.compile(r"\s+[|–—-]\s+")
 
 
 def bylines(store: Store) -> dict[str, str]:
-    """Each article's byline name (after "By ", before the date), by source ID; articles
-    without one are left out."""
+    """Each article's outlet, by source ID; articles that do not state one are left out."""
     return _read(store)[2]
 
 
@@ -49,16 +50,12 @@ _READ: dict[int, tuple[Store, dict[str, list[int]], dict[str, str]]] = {}
 
 
 def _read(store: Store) -> tuple[Store, dict[str, list[int]], dict[str, str]]:
-    """The rows and bylines of a loaded index, read once (the pipeline keeps an index loaded
+    """The rows and outlets of a loaded index, read once (the pipeline keeps an index loaded
     until a build switches versions; the last few are remembered)."""
     if id(store) not in _READ:
         rows = store.rows_of_sources()
-        first = {sid: r[0] for sid, r in rows.items() if r}
-        names: dict[str, str] = {}
-        for record in store.chunks(list(first.values())):
-            m = _BYLINE.search(record.text[:HEAD_CHARS])
-            if m and 1 <= len(m.group(1).split()) <= 12:
-                names[record.source_id] = m.group(1).strip()
+        infos = catalog.source_infos(store)
+        names = {sid: i.outlet for sid, i in infos.items() if 1 <= len(i.outlet.split()) <= MAX_NAME_WORDS}
         while len(_READ) >= 4:
             del _READ[next(iter(_READ))]
         _READ[id(store)] = (store, rows, names)
@@ -86,16 +83,22 @@ def named_sources(question: str, store: Store) -> dict[str, set[str]]:
     return {w: found[w] for w in kept}
 
 
-def named_hits(retriever: Retriever, question: str, query_vector: np.ndarray, hits: Sequence[Hit]) -> tuple[Hit, ...]:
+def named_hits(
+    retriever: Retriever,
+    question: str,
+    query_vector: np.ndarray,
+    hits: Sequence[Hit],
+    where: Filter | None = None,
+) -> tuple[Hit, ...]:
     """For each byline the question names, the best PER_NAME chunks of its articles that the
     search did not return (among the best WITHIN_CANDIDATES of each retriever, ranked once for
-    all names), ranked after its hits."""
+    all names, within the articles `where` allows), ranked after its hits."""
     named = named_sources(question, retriever.store)
     if not named:
         return ()
     have = {h.chunk_id for h in hits}
     rows = rows_of(retriever.store)
-    ranked = retriever.ranked(question, min(len(retriever.store), WITHIN_CANDIDATES), query_vector)
+    ranked = retriever.ranked(question, min(len(retriever.store), WITHIN_CANDIDATES), query_vector, where)
     out: list[Hit] = []
     for sids in named.values():
         within = {r for sid in sids for r in rows.get(sid, [])}

@@ -1,88 +1,32 @@
 """The `rag` command line: a thin layer over the public API.
 
-Commands: `index` (build or update), `search`, `ask`, `ui`, `eval`. Each turns
-options into `Settings`, calls the API, and prints text or `--json`. A
+Commands: `index` (build or update), `sources`, `search`, `ask`, `ui`, `eval`. Each turns
+options (rag/cli_options.py) into `Settings`, calls the API, and prints text or `--json`. A
 `RagError` becomes one line on stderr and exit code 1, never a traceback.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-from .errors import RagError
-from .settings import Settings, offline_environment
-
-if TYPE_CHECKING:
-    from .embedding import TextEmbedder
-
-
-def _friendly(func: Callable) -> Callable:
-    @wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except RagError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(1)
-        except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
-            sys.exit(130)
-
-    return wrapper
-
-
-def _settings(**options: object) -> Settings:
-    return Settings.from_env().replace(**options)
-
-
-def _check_options(settings: Settings) -> None:
-    """A bad --answer-gate / RAG_ANSWER_GATE is reported before any index or model is loaded."""
-    from .gates import gate_setting
-
-    gate_setting(settings.answer_gate)
-
-
-def _embedder() -> TextEmbedder | None:
-    """An embedder handed in by whoever runs the CLI in-process (`cli(args, obj={"embedder": e})`), else None."""
-    ctx = click.get_current_context(silent=True)
-    obj = ctx.find_root().obj if ctx is not None else None
-    return obj.get("embedder") if isinstance(obj, dict) else None
-
-
-def _dump(obj: object) -> None:
-    data = dataclasses.asdict(obj) if dataclasses.is_dataclass(obj) and not isinstance(obj, type) else obj
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
-
-
-index_option = click.option(
-    "--index", "index_dir", type=click.Path(path_type=Path), help="Index folder [RAG_INDEX_DIR, index/]."
+from .cli_options import (
+    about,
+    dump,
+    embedder_in_use,
+    filter_options,
+    filters_from,
+    friendly,
+    gate_option,
+    index_option,
+    model_option,
+    settings_from,
+    store_option,
 )
-store_option = click.option(
-    "--store",
-    "store",
-    help="Where the index lives: a Qdrant location such as qdrant+http://HOST:6333/NAME, "
-    "qdrant+path:///ABS/DIR/NAME or qdrant+memory://NAME [RAG_STORE; default: the --index folder].",
-)
-model_option = click.option(
-    "--model",
-    "model",
-    help="GGUF file to answer with, or qwen-1.5b (the default) or smollm2-135m (small and fast) "
-    "[RAG_MODEL, qwen-1.5b].",
-)
-gate_option = click.option(
-    "--answer-gate",
-    "answer_gate",
-    help="How sure a fact must be to be stated: auto (the gate measured for the model: 1.54 for the default, "
-    "1.0 for smollm2-135m) or a number; higher answers less, and more surely [RAG_ANSWER_GATE, auto].",
-)
+from .settings import offline_environment
 
 
 @click.group()
@@ -105,7 +49,7 @@ def cli() -> None:
     help="Copy this index folder, vectors and all, into the Qdrant --store instead of reading --source.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
-@_friendly
+@friendly
 def index(
     source_dir: Path | None,
     index_dir: Path | None,
@@ -117,16 +61,16 @@ def index(
     """Build the index of a folder, or update it with what changed."""
     from .pipeline import build_index
 
-    settings = _settings(source_dir=source_dir, index_dir=index_dir, store=store)
+    settings = settings_from(source_dir=source_dir, index_dir=index_dir, store=store)
     if copy_from is not None:
         from .store.copy import copy_index
 
         click.echo(copy_index(copy_from, settings))
         return
     progress = not as_json and sys.stderr.isatty()
-    stats = build_index(settings=settings, rebuild=rebuild, progress=progress, embedder=_embedder())
+    stats = build_index(settings=settings, rebuild=rebuild, progress=progress, embedder=embedder_in_use())
     if as_json:
-        _dump(stats)
+        dump(stats)
         return
     for path, reason in stats.skipped_files:
         click.echo(f"skipped {path}: {reason}", err=True)
@@ -138,15 +82,27 @@ def index(
 @click.option("-k", "k", type=click.IntRange(1, 1000), default=10, show_default=True, help="Hits to show.")
 @index_option
 @store_option
+@filter_options
 @click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON.")
-@_friendly
-def search(query: str, k: int, index_dir: Path | None, store: str | None, as_json: bool) -> None:
+@friendly
+def search(
+    query: str,
+    k: int,
+    index_dir: Path | None,
+    store: str | None,
+    since: str | None,
+    until: str | None,
+    outlets: tuple[str, ...],
+    as_json: bool,
+) -> None:
     """Show the passages that best match QUERY."""
     from .pipeline import search as do_search
 
-    hits = do_search(query, k=k, settings=_settings(index_dir=index_dir, store=store), embedder=_embedder())
+    filters = filters_from(since, until, outlets)
+    settings = settings_from(index_dir=index_dir, store=store)
+    hits = do_search(query, k=k, settings=settings, embedder=embedder_in_use(), **filters)
     if as_json:
-        _dump([dataclasses.asdict(h) for h in hits])
+        dump([dataclasses.asdict(h) for h in hits])
         return
     for h in hits:
         snippet = " ".join(h.text.split())
@@ -161,8 +117,9 @@ def search(query: str, k: int, index_dir: Path | None, store: str | None, as_jso
 @model_option
 @gate_option
 @click.option("-k", "k", type=click.IntRange(1, 100), help="Passages to retrieve [RAG_K].")
+@filter_options
 @click.option("--json", "as_json", is_flag=True, help="Print the Answer as JSON.")
-@_friendly
+@friendly
 def ask(
     question: str,
     index_dir: Path | None,
@@ -170,13 +127,17 @@ def ask(
     model: str | None,
     answer_gate: str | None,
     k: int | None,
+    since: str | None,
+    until: str | None,
+    outlets: tuple[str, ...],
     as_json: bool,
 ) -> None:
     """Answer QUESTION from the indexed articles, citing quoted evidence."""
     from .pipeline import ask_stream, final_answer
 
-    settings = _settings(index_dir=index_dir, store=store, model=model, answer_gate=answer_gate, k=k)
-    stream = ask_stream(question, settings=settings, embedder=_embedder())
+    filters = filters_from(since, until, outlets)
+    settings = settings_from(index_dir=index_dir, store=store, model=model, answer_gate=answer_gate, k=k)
+    stream = ask_stream(question, settings=settings, embedder=embedder_in_use(), **filters)
     answer = final_answer(
         stream,
         None if as_json else lambda piece: click.echo(piece, nl=False),
@@ -184,7 +145,7 @@ def ask(
         (lambda p: click.echo(p.message, err=True)) if sys.stderr.isatty() and not as_json else None,
     )
     if as_json:
-        _dump(answer)
+        dump(answer)
         return
     click.echo()
     if answer.abstained:
@@ -203,7 +164,40 @@ def ask(
             click.echo(f"  [{c.marker}]{phrase} {c.source_id} [{c.start}:{c.end}], quoted above")
             continue
         shown.add((c.source_id, c.start, c.end))
-        click.echo(f"  [{c.marker}]{phrase} {c.source_id} [{c.start}:{c.end}]: \u201c{c.quote}\u201d")
+        said = about(c.title, c.outlet, c.date)
+        click.echo(f"  [{c.marker}]{phrase} {c.source_id} [{c.start}:{c.end}]{f' ({said})' if said else ''}:")
+        click.echo(f"      \u201c{c.quote}\u201d")
+
+
+@cli.command()
+@index_option
+@store_option
+@filter_options
+@click.option("--json", "as_json", is_flag=True, help="Print the articles as JSON.")
+@friendly
+def sources(
+    index_dir: Path | None,
+    store: str | None,
+    since: str | None,
+    until: str | None,
+    outlets: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """List the indexed articles: ID, date, outlet, title and chunks."""
+    from .pipeline import sources as list_sources
+
+    found = list_sources(
+        settings=settings_from(index_dir=index_dir, store=store), **filters_from(since, until, outlets)
+    )
+    if as_json:
+        dump([dataclasses.asdict(x) for x in found])
+        return
+    for x in found:
+        title = " ".join(x.title.split())
+        click.echo(
+            f"{x.source_id}  {x.date or '----------'}  {x.outlet or '-'}  {title[:80] or '-'}  ({x.chunks} chunks)"
+        )
+    click.echo(f"{len(found)} articles", err=True)
 
 
 @cli.command()
@@ -213,7 +207,7 @@ def ask(
 @gate_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=int, default=7860, show_default=True, help="Port to listen on.")
-@_friendly
+@friendly
 def ui(
     index_dir: Path | None,
     store: str | None,
@@ -226,102 +220,10 @@ def ui(
     offline_environment()  # before Gradio imports huggingface_hub, which reads it once
     from .ui import launch
 
-    settings = _settings(index_dir=index_dir, store=store, model=model, answer_gate=answer_gate)
-    _check_options(settings)
+    settings = settings_from(index_dir=index_dir, store=store, model=model, answer_gate=answer_gate)
     launch(settings, host=host, port=port)
 
 
-@cli.command("eval")
-@click.argument("questions", required=False, type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "--articles",
-    "articles_dir",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Ask over an index of this folder [articles/ beside QUESTIONS if there is one; else the --index].",
-)
-@click.option(
-    "--beir",
-    "beir_dir",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Score retrieval on a BEIR folder (corpus.jsonl, queries.jsonl, qrels.tsv) instead.",
-)
-@index_option
-@click.option(
-    "--store",
-    "store",
-    help="Index the articles (or BEIR files) into this Qdrant location instead of a folder in --work "
-    "(RAG_STORE is not used here: an evaluation would overwrite the index it names).",
-)
-@model_option
-@gate_option
-@click.option(
-    "-k",
-    "k",
-    type=click.IntRange(1, 1000),
-    help="Passages to retrieve [RAG_K]; with --beir, the cut-off of nDCG@k and recall@k [10].",
-)
-@click.option("--limit", type=click.IntRange(1), help="Only the first N questions (after --types).")
-@click.option("--types", default="", help="Only questions of these comma-separated types (e.g. inference,null).")
-@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-@click.option(
-    "--rows",
-    "rows_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write per-question (or per-query) rows to this JSONL file [none].",
-)
-@click.option(
-    "--work",
-    "work_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the index of the articles (or the BEIR files) [~/.cache/rag/eval|beir/NAME-HASH].",
-)
-@_friendly
-def eval_command(
-    questions: Path | None,
-    articles_dir: Path | None,
-    beir_dir: Path | None,
-    index_dir: Path | None,
-    store: str | None,
-    model: str | None,
-    answer_gate: str | None,
-    k: int | None,
-    limit: int | None,
-    types: str,
-    as_json: bool,
-    rows_path: Path | None,
-    work_dir: Path | None,
-) -> None:
-    """Score answers on a QUESTIONS set (a JSONL file or a folder with questions.jsonl), or retrieval (--beir DIR)."""
-    from . import evaluation
-    from .scoring import format_table
+from .cli_eval import eval_command  # noqa: E402 - registered on the group defined above
 
-    if (questions is None) == (beir_dir is None):
-        raise click.UsageError("Give either QUESTIONS (a .jsonl file or a set folder) or --beir DIR.")
-    if beir_dir is not None and (articles_dir or limit or types):
-        raise click.UsageError("--articles, --limit and --types apply to a question set, not to --beir.")
-    if beir_dir is not None:
-        report = evaluation.evaluate_beir(
-            beir_dir, _settings(model=model, store=store or ""), work_dir=work_dir, index_dir=index_dir, k=k or 10
-        )
-    else:
-        assert questions is not None  # one of the two is given, checked above
-        settings = _settings(model=model, answer_gate=answer_gate, k=k, store=store or "")
-        _check_options(settings)  # before the index is built or loaded
-        report = evaluation.evaluate_questions(
-            questions,
-            settings,
-            articles=articles_dir,
-            work_dir=work_dir,
-            index_dir=index_dir,
-            limit=limit,
-            types=types.split(","),
-            progress=sys.stderr.isatty(),
-        )
-    if rows_path is not None:
-        evaluation.write_rows(report["rows"], rows_path)
-    if as_json:
-        _dump(report["metrics"])
-    else:
-        click.echo(format_table(report["metrics"]))
-    if rows_path is not None:
-        click.echo(f"Per-question rows: {rows_path}", err=True)
+cli.add_command(eval_command)

@@ -276,9 +276,14 @@ def unix_line_ends(text: str, start: bool = True) -> str:
 
 
 def first_line(text: str) -> str:
-    for line in text.splitlines():
+    """The first line with words, after a YAML front matter block (`---` ... `---` at the top)."""
+    lines = text.lstrip("\ufeff").splitlines()
+    if lines and lines[0].rstrip() == "---":
+        ends = [i for i, line in enumerate(lines) if i and line.rstrip() in ("---", "...")]
+        lines = lines[ends[0] + 1 :] if ends else lines[1:]
+    for line in lines:
         line = line.strip().lstrip("#").strip()
-        if line:
+        if line and line.strip("-=*_ "):  # not a rule line
             return line[:MAX_TITLE_CHARS]
     return ""
 

@@ -25,7 +25,7 @@ from typing import Protocol
 import numpy as np
 
 from .errors import ModelError
-from .settings import offline_environment
+from .settings import EmbedBackend, EmbedDtype, offline_environment
 
 BUNDLED_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 
@@ -99,14 +99,9 @@ class Embedder:
         from .cpu import resolve_embed_dtype
 
         self.identity, self.location = resolve_model(name)
-        if dtype not in ("auto", "bfloat16", "float32", "int8"):
-            raise ModelError(f"RAG_EMBED_DTYPE={dtype!r} is not supported: use auto, int8, bfloat16 or float32.")
         # "auto": int8 where the CPU has VNNI or AMX, bfloat16 where it has native bfloat16, else float32.
-        dtype = resolve_embed_dtype(dtype)
-        if backend not in ("auto", "openvino", "torch"):
-            raise ModelError(f"RAG_EMBED_BACKEND={backend!r} is not supported: use auto, openvino or torch.")
-        self.dtype = dtype
-        self.backend = backend
+        self.dtype = resolve_embed_dtype(EmbedDtype.parse(dtype, "RAG_EMBED_DTYPE"))
+        self.backend = EmbedBackend.parse(backend, "RAG_EMBED_BACKEND")
         self.batch_size = batch_size
         # OpenVINO inference streams, 0 = one per core (single-threaded streams ran faster
         # than one stream with all threads).

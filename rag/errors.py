@@ -52,5 +52,13 @@ class QuestionError(RagError):
     """The question cannot be answered as given (empty, too long, ...)."""
 
 
-class GateError(RagError):
+class SettingsError(RagError):
+    """A setting (RAG_* variable, CLI option or `Settings` field) has a value rag does not take."""
+
+
+class GateError(SettingsError):
     """The answer gate (--answer-gate, RAG_ANSWER_GATE) is neither "auto" nor a number."""
+
+
+class FilterError(RagError):
+    """A search filter (--since, --until, --outlet) cannot be read."""

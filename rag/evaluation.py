@@ -26,6 +26,7 @@ import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from .errors import RagError
 from .metrics import mean, mrr, ndcg_at_k, percentile, recall_at_k, unique_ids
@@ -122,8 +123,10 @@ def evaluate_questions(
     limit: int | None = None,
     types: Iterable[str] = (),
     progress: bool = True,
+    filters: dict[str, Any] | None = None,
 ) -> dict:
     """Ask every (selected) question of a set through `rag.pipeline.ask` and score the answers.
+    `filters` (since, until, outlet) are handed to every `ask`.
 
     With an article folder (given, or `articles/` beside the questions) the
     questions are asked over an index of it, built or updated in `index_dir`
@@ -150,10 +153,11 @@ def evaluate_questions(
         settings = settings.replace(index_dir=index_dir)
     store = get_retriever(settings).store
     t0 = time.perf_counter()
-    ask(next((i for i in items if i["answerable"]), items[0])["question"], settings=settings)
+    filters = {k: v for k, v in (filters or {}).items() if v}
+    ask(next((i for i in items if i["answerable"]), items[0])["question"], settings=settings, **filters)
     warmup = time.perf_counter() - t0
     answers = [
-        ask(item["question"], settings=settings)
+        ask(item["question"], settings=settings, **filters)
         for item in tqdm(items, desc="questions", unit="q", file=sys.stderr, disable=not progress)
     ]
 
@@ -161,6 +165,8 @@ def evaluate_questions(
     report["metrics"].update(
         warmup_seconds=warmup, questions_file=str(questions), index_dir=store_location(settings).label
     )
+    if filters:
+        report["metrics"].update(filters=filters)
     if built is not None:
         report["metrics"].update(articles=str(articles), index_update=built.summary())
     return report

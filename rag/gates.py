@@ -14,7 +14,7 @@ Does not score or rank candidates (rag/answers.py) or measure the gates
 
 from __future__ import annotations
 
-from .errors import GateError
+from .settings import parse_gate
 
 # The bundled SmolLM2-135M-Instruct's gate: as many right as wrong answers among SQuAD 2.0 dev
 # fact questions in the lowest band it lets through (docs/answers.md, "Abstaining").
@@ -33,24 +33,9 @@ GATES = {
 }
 
 
-def gate_setting(raw: str) -> float | None:
-    """The gate a setting fixes, or None for "auto" (the scoring model's own); a GateError says
-    what to write instead of anything else."""
-    word = raw.strip().lower()
-    if word in ("", "auto"):
-        return None
-    try:
-        return float(word)
-    except ValueError:
-        raise GateError(
-            f"Unknown answer gate {raw!r} (--answer-gate, RAG_ANSWER_GATE): use auto, or a number such as 1.0 "
-            "(higher answers less and more surely)."
-        ) from None
-
-
 def answer_gate(identity: str, setting: str = "auto") -> float:
     """The gate for a model known by `identity` ("smollm2 135m"), unless `setting` fixes one."""
-    fixed = gate_setting(setting)
+    fixed = parse_gate(setting)
     if fixed is not None:
         return fixed
     return GATES.get(identity.strip().lower(), BUNDLED_GATE)

@@ -19,7 +19,7 @@ import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from .errors import ModelError, QuestionError
 
@@ -34,10 +34,15 @@ class Generator(Protocol):
     def stream(self, messages: list[dict[str, str]], max_tokens: int) -> Iterator[str]: ...
 
 
+@runtime_checkable
 class Scorer(Protocol):
-    """A model that can say how likely each continuation of a chat is (see `LlamaGenerator.score`)."""
+    """What the pipeline needs from a model: its file name (`name`, shown with an answer), which
+    model it is (`identity`, lower case, e.g. "qwen2.5-coder 1.5b": it picks the model's answer
+    gate, rag/gates.py), and how likely each continuation of a chat is (`score`, see
+    `LlamaGenerator.score`)."""
 
     name: str
+    identity: str
 
     def score(self, messages: list[dict[str, str]], continuations: list[str], max_tokens: int = 4) -> list[float]: ...
 

@@ -2,7 +2,8 @@
 
 Covers: planning a build by each file's SHA-256 against the live index (bytes
 only: nothing is parsed to find what changed), copying the rows and vectors of
-unchanged files, reading, chunking and embedding added and changed files in
+unchanged files, reading, chunking and embedding added and changed files (and
+reading each one's title, outlet, author and date, rag/metadata.py) in
 batches (a chunk whose text already has a vector keeps it), taking a file that
 fails part-way out again, dropping deleted files, and committing the new
 version through the store. A run with nothing changed loads no model.
@@ -30,6 +31,7 @@ from . import documents
 from .chunking import chunk_stream
 from .embedding import Embedder, TextEmbedder
 from .errors import IndexCorruptError, IndexMismatchError, SourceError
+from .metadata import read_meta
 from .results import IndexStats
 from .settings import Settings
 from .store import (
@@ -243,7 +245,10 @@ def index_source(
     first_row = batches.rows
     try:
         doc = documents.load(doc_id, path, Path(settings.source_dir), settings.max_file_mb, digest)
-        writer.add_source(SourceInfo(doc_id, doc.path, doc.title, doc.content_hash))
+        meta = read_meta(path, doc.text)  # title, outlet, author, date as the file states them
+        writer.add_source(
+            SourceInfo(doc_id, doc.path, meta.title or doc.title, doc.content_hash, meta.outlet, meta.author, meta.date)
+        )
         n = 0
         for record in chunk_document(doc, settings, embedder, _recorded(doc, writer)):
             batches.add(record)

@@ -16,16 +16,17 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from . import bylines, citations, gates, parts
+from . import bylines, catalog, citations, gates, parts
 from .answers import Draft, compose
 from .chunking import article_head
 from .embedding import Embedder, TextEmbedder
 from .errors import QuestionError
+from .filters import make_filter
 from .generation import Scorer, get_generator, resolve_model_path
 from .indexing import build_index as _build_index
 from .indexing import index_config
 from .questions import OPEN, YESNO, analyse, without_request
-from .results import Answer, Citation, Claim, Hit, IndexStats, Progress
+from .results import Answer, Citation, Claim, Hit, IndexStats, Progress, Source
 from .retrieval import Retriever
 from .settings import Settings
 from .store import Store, store_location
@@ -125,11 +126,30 @@ def search(
     *,
     settings: Settings | None = None,
     embedder: TextEmbedder | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    outlet: str | Iterable[str] | None = None,
 ) -> list[Hit]:
-    """The k chunks that best match the query, best first."""
+    """The k chunks that best match the query, best first; `since`, `until` (YYYY-MM-DD, YYYY-MM
+    or YYYY) and `outlet` (one name or several) keep the search to the articles they allow."""
     s = _settings(settings, index_dir=index_dir)
     query = check_question(query, s.max_question_chars)
-    return get_retriever(s, embedder).search(query, k)
+    where = make_filter(since, until, outlet)
+    return get_retriever(s, embedder).search(query, k, where=where)
+
+
+def sources(
+    index_dir: str | Path | None = None,
+    *,
+    settings: Settings | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    outlet: str | Iterable[str] | None = None,
+) -> list[Source]:
+    """The indexed articles, with their titles, outlets, dates and chunk counts (those the filter allows)."""
+    s = _settings(settings, index_dir=index_dir)
+    where = make_filter(since, until, outlet)
+    return catalog.sources(store_location(s).open(), where)
 
 
 def ask(
@@ -142,11 +162,15 @@ def ask(
     settings: Settings | None = None,
     generator: Scorer | None = None,
     embedder: TextEmbedder | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    outlet: str | Iterable[str] | None = None,
 ) -> Answer:
-    """Answer a question from the indexed articles, with verified citations."""
+    """Answer a question from the indexed articles, with verified citations; `since`, `until` and
+    `outlet` keep it to the articles they allow (as in `search`)."""
     stream = ask_stream(
         question, index_dir=index_dir, k=k, model=model, history=history, settings=settings, generator=generator,
-        embedder=embedder,
+        embedder=embedder, since=since, until=until, outlet=outlet,
     )  # fmt: skip
     return final_answer(stream)
 
@@ -181,23 +205,28 @@ def ask_stream(
     settings: Settings | None = None,
     generator: Scorer | None = None,
     embedder: TextEmbedder | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    outlet: str | Iterable[str] | None = None,
 ) -> Iterator[str | Progress | Answer]:
     """Yield what it is doing (`Progress`), the answer's text in pieces, then the checked `Answer`.
 
     The text pieces add up to `Answer.text`. The answer is composed for the question's form
     (a phrase, a list, yes/no, or sentences), every claim checked against its evidence;
     a claim that fails the check is dropped, and with none left the answer abstains.
+    `since`, `until` and `outlet` keep the search to the articles they allow.
     """
     t0 = time.perf_counter()
     s = _settings(settings, index_dir=index_dir, k=k, model=model)
     question = check_question(question, s.max_question_chars)
+    where = make_filter(since, until, outlet)
     asked = parts.split(question)
     if len(asked) > 1:  # two questions in one: each answered, then joined (a partial answer if one is not)
 
         def answer(part: str, earlier: list) -> Answer:
             return final_answer(
                 ask_stream(part, index_dir=index_dir, k=k, model=model, history=earlier, settings=settings,
-                           generator=generator, embedder=embedder)
+                           generator=generator, embedder=embedder, since=since, until=until, outlet=outlet)
             )  # fmt: skip
 
         first = answer(asked[0], history or [])
@@ -206,7 +235,6 @@ def ask_stream(
         yield from _pieces(joined.text)
         yield joined
         return
-    gates.gate_setting(s.answer_gate)  # a bad --answer-gate is reported at once
     if generator is None:
         resolve_model_path(s.model, s.cache_dir)  # a bad --model is reported at once, even when the answer abstains
     retriever = get_retriever(s, embedder)
@@ -215,8 +243,14 @@ def ask_stream(
     form = analyse(question)
     searched = without_request(query)  # "List the companies ...": searched as "the companies ..."
     qvec = retriever.query_vector(searched)
-    hits = tuple(retriever.search(searched, s.k, query_vector=qvec))
-    hits += bylines.named_hits(retriever, searched, qvec, hits)  # "as TechCrunch reported": its articles too
+    if where is not None and not catalog.sources(store, where):
+        text = f"No indexed article matches the filter ({where.describe()}): widen it, or see `rag sources`."
+        yield from _pieces(text)
+        yield Answer(question, text, (), True, (), (), {"total": time.perf_counter() - t0})
+        return
+    hits = tuple(retriever.search(searched, s.k, query_vector=qvec, where=where))
+    # "as TechCrunch reported": its articles too
+    hits += bylines.named_hits(retriever, searched, qvec, hits, where)
     evidence = citations.candidate_sentences(hits)
     svecs = retriever.embedder.encode([e.text for e in evidence])
     scored = citations.score_sentences(searched, evidence, qvec, svecs, store.idf, form)
@@ -238,16 +272,18 @@ def ask_stream(
         passages: dict[str, str] = {}  # each article's head (title, byline, date) and retrieved text
         for h in hits:
             if h.source_id not in passages:
-                passages[h.source_id] = article_head(text_of(h.source_id) or "") or h.title
+                head = article_head(text_of(h.source_id) or "") or h.title
+                passages[h.source_id] = catalog.with_dateline(head, catalog.source_infos(store).get(h.source_id))
             passages[h.source_id] = f"{passages[h.source_id]} {h.text}"
         yield Progress(f"Reading {len(hits)} passages from {len(passages)} article(s)…")
         # The model ranks phrases of the evidence, at its own gate (rag/gates.py).
-        gate = gates.answer_gate(getattr(scorer, "identity", ""), s.answer_gate)
+        gate = gates.answer_gate(scorer.identity, s.answer_gate)
         drafts = compose(query, form, scored, store.idf, scorer, passages, text_of, gate)
         if drafts and drafts[0].score is not None:
             trace["score"] = drafts[0].score
         timings["generation"] = time.perf_counter() - tg
     cites, claims = _citations(drafts, text_of)
+    cites = tuple(catalog.dressed(c, store) for c in cites)  # title, outlet and date of each article
     if not claims:
         text, cites, claims = NOT_IN_DOCUMENTS, (), ()
     else:

@@ -39,6 +39,22 @@ class Citation:
     # (start <= phrase_start < phrase_end <= end), so a reader can see the exact words. -1: none.
     phrase_start: int = -1
     phrase_end: int = -1
+    # The article's outlet and publication date (YYYY-MM-DD), as it states them; "" where it does not.
+    outlet: str = ""
+    date: str = ""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One indexed article: what `rag sources` lists. Empty fields where the article does not say."""
+
+    source_id: str
+    title: str
+    outlet: str
+    author: str
+    date: str
+    chunks: int
+    path: str = ""
 
 
 @dataclass(frozen=True)

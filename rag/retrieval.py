@@ -4,9 +4,10 @@ Covers: embedding the query, taking the top candidates from each retriever,
 and fusing them, then returning `Hit`s with exact offsets into their source
 texts. Two fusions: "score" (the default: each retriever's scores min-max
 normalised over its candidates, then a weighted sum) and "rrf" (weighted
-reciprocal rank fusion). How they compare on SciFact: the README (`rag eval --beir`).
+reciprocal rank fusion). How they compare on SciFact: docs/evaluation.md (`rag eval --beir`).
 
-Does not generate or cite; it only ranks chunks.
+Filters (a date range, outlets: rag/filters.py) are handed to the store, which
+searches the allowed chunks only. Does not generate or cite; it only ranks chunks.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .embedding import TextEmbedder
+from .filters import Filter
 from .results import Hit
 from .settings import Settings
 from .store import Store
@@ -56,20 +58,25 @@ class Retriever:
     def query_vector(self, query: str) -> np.ndarray:
         return self.embedder.encode([query])[0]
 
-    def search(self, query: str, k: int | None = None, query_vector: np.ndarray | None = None) -> list[Hit]:
-        """The k best chunks for the query."""
+    def search(
+        self, query: str, k: int | None = None, query_vector: np.ndarray | None = None, where: Filter | None = None
+    ) -> list[Hit]:
+        """The k best chunks for the query (of the articles `where` allows, if given)."""
         k = k or self.settings.k
-        return self.hits(self.ranked(query, max(self.settings.candidates, k), query_vector)[:k])
+        return self.hits(self.ranked(query, max(self.settings.candidates, k), query_vector, where)[:k])
 
-    def ranked(self, query: str, n: int, query_vector: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """The rows among the n best of each retriever, fused: (row, score), best first."""
+    def ranked(
+        self, query: str, n: int, query_vector: np.ndarray | None = None, where: Filter | None = None
+    ) -> list[tuple[int, float]]:
+        """The rows among the n best of each retriever, fused: (row, score), best first. A filter
+        is applied inside each retriever's search, so the n are the best of the allowed chunks."""
         s = self.settings
         lists: list[Ranked] = []
         if s.dense_weight > 0:
             qv = self.query_vector(query) if query_vector is None else query_vector
-            lists.append((*self.store.dense_search(qv, n), s.dense_weight))
+            lists.append((*self.store.dense_search(qv, n, where), s.dense_weight))
         if s.bm25_weight > 0:
-            lists.append((*self.store.sparse_search(query, n), s.bm25_weight))
+            lists.append((*self.store.sparse_search(query, n, where), s.bm25_weight))
         return fuse_rrf(lists, s.rrf_k) if s.fusion == "rrf" else fuse_scores(lists)
 
     def hits(self, fused: Sequence[tuple[int, float]]) -> list[Hit]:

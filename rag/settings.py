@@ -1,10 +1,12 @@
 """One `Settings` object: defaults, overridden by `RAG_*` environment variables.
 
 Every knob of the tool lives here, so the CLI, the UI and `rag.ask()` agree on
-them. `Settings.from_env()` reads `RAG_<FIELD>` (e.g. `RAG_INDEX_DIR`,
+them. Modes are enums (`Fusion`, `EmbedDtype`, `EmbedBackend`) and, with the
+answer gate, are checked once when a `Settings` is built; a bad value is a
+one-line error that names the choices. `Settings.from_env()` reads `RAG_<FIELD>` (e.g. `RAG_INDEX_DIR`,
 `RAG_MODEL`, `RAG_K`), converted to the field's type; CLI options are applied
 on top with `replace()`. Why the defaults are what they are, with the
-measurements behind them: docs/benchmarks.md and docs/build_benchmark.md.
+measurements behind them: docs/benchmarks.md and docs/build_benchmark_avx2.md.
 
 Nothing here loads a model or touches the index, and importing it changes
 nothing in the process: `offline_environment()` is called by the code that
@@ -18,9 +20,70 @@ import os
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from enum import StrEnum
 from pathlib import Path
 
-from .errors import RagError
+from .errors import GateError, RagError, SettingsError
+
+
+class Mode(StrEnum):
+    """A setting with a fixed set of values; a member equals its string ("rrf" == Fusion.RRF)."""
+
+    @classmethod
+    def parse(cls, value: object, option: str) -> typing.Self:
+        """The member `value` names (any case); a RagError names `option` and the choices."""
+        try:
+            return cls(str(value).strip().lower())
+        except ValueError:
+            choices = ", ".join(m.value for m in cls)
+            raise SettingsError(f"{option}={value!r} is not one of {choices}: use one of those.") from None
+
+
+class Fusion(Mode):
+    """How dense and BM25 candidates are fused (rag/retrieval.py)."""
+
+    SCORE = "score"  # min-max normalised weighted sum
+    RRF = "rrf"  # reciprocal rank fusion
+
+
+class EmbedDtype(Mode):
+    """The embedder's number type; AUTO picks by CPU at run time (rag/cpu.py)."""
+
+    AUTO = "auto"
+    INT8 = "int8"
+    BFLOAT16 = "bfloat16"
+    FLOAT32 = "float32"
+
+
+class EmbedBackend(Mode):
+    """What runs the embedder; AUTO is OpenVINO for mean-pooled models, torch otherwise."""
+
+    AUTO = "auto"
+    OPENVINO = "openvino"
+    TORCH = "torch"
+
+
+# Settings whose values are a `Mode`, and the option that sets each.
+MODES: dict[str, tuple[type[Mode], str]] = {
+    "fusion": (Fusion, "RAG_FUSION"),
+    "embed_dtype": (EmbedDtype, "RAG_EMBED_DTYPE"),
+    "embed_backend": (EmbedBackend, "RAG_EMBED_BACKEND"),
+}
+
+
+def parse_gate(raw: object) -> float | None:
+    """The answer gate a setting fixes, or None for "auto" (the scoring model's own, rag/gates.py);
+    a GateError says what to write instead of anything else."""
+    word = str(raw).strip().lower()
+    if word in ("", "auto"):
+        return None
+    try:
+        return float(word)
+    except ValueError:
+        raise GateError(
+            f"Unknown answer gate {raw!r} (--answer-gate, RAG_ANSWER_GATE): use auto, or a number such as 1.0 "
+            "(higher answers less and more surely)."
+        ) from None
 
 
 def offline_environment() -> None:
@@ -61,10 +124,10 @@ class Settings:
     embed_model: str = ""
     # "auto" (int8 where the CPU has VNNI or AMX, bfloat16 where it has native bfloat16,
     # float32 otherwise: rag/cpu.py), or "int8", "bfloat16", "float32".
-    embed_dtype: str = "auto"
+    embed_dtype: EmbedDtype = EmbedDtype.AUTO
     # "auto": OpenVINO for mean-pooled models (the bundled one), torch otherwise;
     # or "openvino" / "torch".
-    embed_backend: str = "auto"
+    embed_backend: EmbedBackend = EmbedBackend.AUTO
     # Texts per call to the model (small batches pad less).
     embed_batch: int = 8
     # Parallel encoders for large builds (OpenVINO streams or torch processes); 0 = one per core.
@@ -83,7 +146,7 @@ class Settings:
     index_factory: str = "auto"
     candidates: int = 100
     # "score" (min-max normalised weighted sum) or "rrf" (reciprocal rank fusion, rrf_k).
-    fusion: str = "score"
+    fusion: Fusion = Fusion.SCORE
     rrf_k: int = 60
     dense_weight: float = 1.0
     bm25_weight: float = 1.0
@@ -98,6 +161,12 @@ class Settings:
     max_question_chars: int = 2000
     # Below this sentence score (cosine + term coverage) the answer is "not in the documents".
     abstain_threshold: float = 0.6
+
+    def __post_init__(self) -> None:
+        """Modes and the answer gate are checked once, here, whoever builds the settings."""
+        for name, (mode, option) in MODES.items():
+            object.__setattr__(self, name, mode.parse(getattr(self, name), option))
+        parse_gate(self.answer_gate)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:

@@ -66,6 +66,7 @@ class FakeScorer:
     """A scripted 'GGUF model' that scores continuations by a preference function and records its calls."""
 
     name = "fake.gguf"
+    identity = "fake"  # no measured gate: BUNDLED_GATE applies (rag/gates.py)
 
     def __init__(self, prefer=None) -> None:
         self.prefer = prefer or (lambda text: 0.0)

@@ -1,4 +1,4 @@
-"""Articles a question names by their byline are searched too (rag/bylines.py)."""
+"""Articles a question names by their outlet are searched too (rag/bylines.py)."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def _index(tmp_path):
     return s, embedder
 
 
-def test_bylines_are_read_from_the_head_of_each_article(tmp_path) -> None:
+def test_outlets_read_at_indexing_name_articles(tmp_path) -> None:
     s, embedder = _index(tmp_path)
     store = get_retriever(s, embedder).store
     assert bylines.bylines(store) == {

@@ -73,3 +73,24 @@ def test_settings_from_environment(monkeypatch) -> None:
     s = Settings.from_env()
     assert s.k == 3 and str(s.index_dir) == "/tmp/x"
     assert Settings.from_env(k=5).k == 5
+
+
+def test_sources_and_filters_on_the_command_line(settings, embedder, monkeypatch) -> None:
+    monkeypatch.setenv("RAG_CHUNK_TOKENS", "40")
+    monkeypatch.setenv("RAG_CHUNK_OVERLAP", "8")
+    (settings.source_dir / "dated.txt").write_text(
+        "Lithium prices fall\n\nBy Metals Weekly, published 2024-02-03.\n\nLithium prices fell in Argentina."
+    )
+    runner, use, where = CliRunner(), {"embedder": embedder}, ["--index", str(settings.index_dir)]
+    runner.invoke(cli, ["index", "--source", str(settings.source_dir), *where], obj=use)
+    out = runner.invoke(cli, ["sources", *where], obj=use)
+    assert out.exit_code == 0, out.output
+    line = next(x for x in out.output.splitlines() if x.startswith("dated"))
+    assert "2024-02-03" in line and "Metals Weekly" in line and "Lithium prices fall" in line and "(1 chunks)" in line
+    listed = json.loads(runner.invoke(cli, ["sources", "--json", *where], obj=use).stdout)
+    assert {"source_id", "title", "outlet", "author", "date", "chunks"} <= set(listed[0]) and len(listed) == 4
+    out = runner.invoke(cli, ["search", "lithium Argentina", "--json", "--outlet", "metals weekly", *where], obj=use)
+    assert [h["source_id"] for h in json.loads(out.stdout)] == ["dated"]
+    out = runner.invoke(cli, ["search", "lithium", "--since", "2024-02-31", *where], obj=use)
+    assert out.exit_code == 1 and len(out.output.strip().splitlines()) == 1
+    assert "--since '2024-02-31' is not a date" in out.output and "YYYY-MM-DD, YYYY-MM or YYYY" in out.output

@@ -12,7 +12,7 @@ import pytest
 
 from rag import ov_encoder
 from rag.embedding import Embedder
-from rag.errors import ModelError
+from rag.errors import SettingsError
 
 from .conftest import SEEDS
 
@@ -45,9 +45,9 @@ def test_only_mean_pooled_models_go_to_openvino(tmp_path) -> None:
 
 
 def test_unknown_backend_or_dtype_names_the_choices() -> None:
-    with pytest.raises(ModelError, match="auto, openvino or torch"):
+    with pytest.raises(SettingsError, match="RAG_EMBED_BACKEND='onnx' is not one of auto, openvino, torch"):
         Embedder(backend="onnx")
-    with pytest.raises(ModelError, match="int8, bfloat16 or float32"):
+    with pytest.raises(SettingsError, match="auto, int8, bfloat16, float32"):
         Embedder(dtype="int4")
 
 

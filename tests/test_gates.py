@@ -12,6 +12,7 @@ import rag
 from rag import gates
 from rag.cli import cli
 from rag.errors import GateError
+from rag.settings import Settings, parse_gate
 
 from .conftest import FakeEmbedder, FakeScorer
 
@@ -26,11 +27,13 @@ class NamedScorer(FakeScorer):
         self.identity = identity
 
 
-def test_the_setting_is_auto_or_a_number() -> None:
-    assert gates.gate_setting("auto") is None and gates.gate_setting("") is None
-    assert gates.gate_setting(" 1.5 ") == 1.5
+def test_the_setting_is_auto_or_a_number_checked_when_settings_are_built() -> None:
+    assert parse_gate("auto") is None and parse_gate("") is None
+    assert parse_gate(" 1.5 ") == 1.5
     with pytest.raises(GateError, match="RAG_ANSWER_GATE"):
-        gates.gate_setting("strict")
+        Settings(answer_gate="strict")
+    with pytest.raises(GateError, match="RAG_ANSWER_GATE"):
+        Settings().replace(answer_gate="strict")
 
 
 def test_each_measured_model_has_its_own_gate_and_others_the_bundled_one() -> None:

@@ -63,3 +63,16 @@ def test_models_are_loaded_offline(monkeypatch) -> None:
     with pytest.raises(RagError):
         resolve_model("/nonexistent")  # fails after preparing the environment, before loading anything
     assert os.environ["HF_HUB_OFFLINE"] == "1" and os.environ["TRANSFORMERS_OFFLINE"] == "1"
+
+
+def test_modes_are_enums_checked_once_with_the_choices_named() -> None:
+    from rag.errors import RagError
+    from rag.settings import EmbedBackend, EmbedDtype, Fusion
+
+    s = Settings.from_env({"RAG_FUSION": "RRF", "RAG_EMBED_DTYPE": "int8"})
+    assert s.fusion is Fusion.RRF and s.fusion == "rrf" and s.embed_dtype is EmbedDtype.INT8
+    assert Settings().replace(embed_backend="torch").embed_backend is EmbedBackend.TORCH
+    with pytest.raises(RagError, match=r"RAG_FUSION='mean' is not one of score, rrf"):
+        Settings.from_env({"RAG_FUSION": "mean"})
+    with pytest.raises(RagError, match="RAG_EMBED_DTYPE='fp8' is not one of auto, int8, bfloat16, float32"):
+        Settings(embed_dtype="fp8")  # type: ignore[arg-type]

@@ -297,3 +297,88 @@ def test_copy_from_a_folder_index_then_update_without_embedding(settings, embedd
     assert rag.build_index(settings=q, embedder=embedder).removed == 1
     out = CliRunner().invoke(cli, ["index", "--copy-from", str(settings.index_dir)], env={"RAG_STORE": ""})
     assert out.exit_code == 1 and "--copy-from copies into Qdrant" in out.output
+
+
+# ---------------------------------------------------------------- metadata and filters
+
+DATED = {
+    # Three outlets; the question's words are strongest in the Daily Planet's articles.
+    "planet1.txt": "Harbour bridge reopens\n\nBy Daily Planet, published 2023-10-02.\n\n"
+    "The harbour bridge reopened after repairs to the harbour bridge cables.",
+    "planet2.txt": "Harbour bridge tolls\n\nBy Daily Planet, published 2023-11-20.\n\n"
+    "Tolls on the harbour bridge rise in the new year, the harbour bridge authority said.",
+    "courier.md": "---\ntitle: Ferry timetable changes\noutlet: The Courier | City News\n"
+    "date: 2023-12-05\n---\n\nThe ferry timetable changes as the harbour bridge works end.",
+    "undated.txt": "Notes on the harbour\n\nA walk along the harbour bridge at dawn.",
+}
+
+
+def _dated(corpus) -> None:
+    for name, text in DATED.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+
+
+def test_sources_list_title_outlet_and_date(store_settings, embedder, corpus) -> None:
+    _dated(corpus)
+    rag.build_index(settings=store_settings, embedder=embedder)
+    found = {s.source_id: s for s in rag.sources(settings=store_settings)}
+    assert (found["planet2"].outlet, found["planet2"].date, found["planet2"].chunks) == ("Daily Planet", "2023-11-20", 1)
+    assert (found["courier"].title, found["courier"].outlet) == ("Ferry timetable changes", "The Courier | City News")
+    assert (found["undated"].outlet, found["undated"].date, found["undated"].title) == ("", "", "Notes on the harbour")
+    assert [s.source_id for s in rag.sources(settings=store_settings, outlet="daily planet")] == ["planet1", "planet2"]
+
+
+def test_filters_apply_inside_the_search(store_settings, embedder, corpus) -> None:
+    _dated(corpus)
+    rag.build_index(settings=store_settings, embedder=embedder)
+    query = "harbour bridge"
+    # k=1: a filter applied after the top k would leave nothing; inside the search it finds the Courier.
+    assert _search(store_settings, embedder, query, k=1)[0].source_id != "courier"
+    hits = rag.search(query, k=1, settings=store_settings, embedder=embedder, outlet=["THE COURIER"])
+    assert [h.source_id for h in hits] == ["courier"]  # by the name before its tag line, in any case
+    since = rag.search(query, k=10, settings=store_settings, embedder=embedder, since="2023-11")
+    assert {h.source_id for h in since} == {"planet2", "courier"}  # the undated one is left out
+    until = rag.search(query, k=10, settings=store_settings, embedder=embedder, until="2023-10-02")
+    assert {h.source_id for h in until} == {"planet1"}
+    both = rag.search(query, k=10, settings=store_settings, embedder=embedder, since="2023", outlet="Daily Planet")
+    assert {h.source_id for h in both} == {"planet1", "planet2"}
+    assert rag.search(query, k=10, settings=store_settings, embedder=embedder, outlet="Nobody") == []
+    store = get_retriever(store_settings, embedder).store
+    from rag.filters import make_filter
+
+    rows, _ = store.sparse_search(query, 10, make_filter(outlet="the courier | city news"))
+    assert {c.source_id for c in store.chunks(rows)} == {"courier"}
+
+
+def test_an_update_keeps_and_renews_metadata(store_settings, embedder, corpus) -> None:
+    _dated(corpus)
+    rag.build_index(settings=store_settings, embedder=embedder)
+    (corpus / "planet1.txt").write_text(DATED["planet1.txt"].replace("2023-10-02", "2024-01-09"), encoding="utf-8")
+    rag.build_index(settings=store_settings, embedder=embedder)
+    found = {s.source_id: s for s in rag.sources(settings=store_settings)}
+    assert found["planet1"].date == "2024-01-09" and found["planet2"].date == "2023-11-20"  # changed; kept
+    hits = rag.search("harbour bridge", k=10, settings=store_settings, embedder=embedder, since="2024")
+    assert {h.source_id for h in hits} == {"planet1"}
+
+
+def test_bad_filters_say_the_accepted_forms(store_settings, embedder) -> None:
+    from rag.errors import FilterError
+
+    rag.build_index(settings=store_settings, embedder=embedder)
+    for bad in ("2023-13", "last week", "2023-02-30"):
+        with pytest.raises(FilterError, match="YYYY-MM-DD, YYYY-MM or YYYY"):
+            rag.search("bridge", settings=store_settings, embedder=embedder, since=bad)
+    with pytest.raises(FilterError, match="after --until"):
+        rag.search("bridge", settings=store_settings, embedder=embedder, since="2024", until="2023")
+
+
+def test_copy_into_qdrant_keeps_metadata(settings, embedder, corpus) -> None:
+    from rag.store.copy import copy_index
+
+    _dated(corpus)
+    rag.build_index(settings=settings, embedder=embedder)
+    q = settings.replace(store=f"qdrant+memory://meta-{uuid.uuid4().hex[:8]}")
+    copy_index(settings.index_dir, q)
+    assert rag.sources(settings=q) == rag.sources(settings=settings)
+    hits = rag.search("harbour bridge", k=10, settings=q, embedder=embedder, outlet="the courier")
+    assert [h.source_id for h in hits] == ["courier"]

@@ -18,7 +18,8 @@ from typing import Any
 from ..errors import IndexMismatchError
 from .files import REBUILD_HINT
 
-FORMAT_VERSION = 2
+# 3: sources carry their outlet, author and date (2 had title only).
+FORMAT_VERSION = 3
 
 
 @dataclass(frozen=True)

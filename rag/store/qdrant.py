@@ -15,9 +15,10 @@ new collections go in the query string: `?shards=12&replicas=2&on_disk=1&int8=1`
 
     id 0             kind "meta": the manifest (JSON), its version, BM25's avgdl, sources a build left pending
     chunk points     kind "chunk": dense vector "dense" (dot product), sparse vector "bm25" (Modifier.IDF,
-                     `store.sparse`), payload chunk_id, source_id, start, end, title, text, hash, key
+                     `store.sparse`), payload chunk_id, source_id, start, end, title, text, hash, key,
+                     and for the search filters outlet_names (rag/filters.py) and day (YYYYMMDD, if dated)
     part points      kind "part": a source's text in the parts it was read in, numbered from 0;
-                     part 0 also holds the source's path, title and file hash
+                     part 0 also holds the source's path, title, file hash, outlet, author and date
 
 `key` is "<source ID>\\0<file hash>": a changed file's new points never
 overwrite its old ones, which stay until the update that replaced them commits.
@@ -54,7 +55,7 @@ if TYPE_CHECKING:
     from .backend import VersionWriter
     from .qdrant_reader import QdrantStore
 
-LAYOUT = 2  # 2: source path and title on part 0 (1 had separate source points)
+LAYOUT = 3  # 3: outlet, author, date on part 0, outlet names and day on chunks; 2: path and title on part 0
 META_ID = 0
 DENSE, SPARSE = "dense", "bm25"
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,200}")

@@ -20,9 +20,10 @@ from typing import Any
 import numpy as np
 
 from ..errors import IndexCorruptError, IndexMismatchError
+from ..filters import Filter, day_number
 from .manifest import FORMAT_VERSION, Manifest
 from .qdrant import DENSE, LAYOUT, SPARSE, Connection, QdrantLocation, match, part_point_id, source_key
-from .records import ChunkRecord, SourceRecord
+from .records import ChunkRecord, SourceInfo, SourceRecord
 from .sparse import query_vector, term_index
 
 SCROLL_PAGE = 1024
@@ -68,7 +69,10 @@ class QdrantStore:
     def __len__(self) -> int:
         return self.manifest.count
 
-    def dense_search(self, query_vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def dense_search(
+        self, query_vector: np.ndarray, k: int, where: Filter | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The k nearest chunks; with `where`, the engine searches the allowed articles' chunks only."""
         k = min(k, len(self))
         if k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
@@ -80,11 +84,13 @@ class QdrantStore:
             params = models.SearchParams(
                 hnsw_ef=max(HNSW_EF, k), quantization=models.QuantizationSearchParams(rescore=True, oversampling=2.0)
             )
-        found = self.conn.call("query_points", self.name, query=vector, using=DENSE, limit=k, search_params=params)
-        found = found.points
+        found = self.conn.call(
+            "query_points", self.name, query=vector, using=DENSE, limit=k, search_params=params,
+            query_filter=engine_filter(where),
+        ).points  # fmt: skip
         return _rows_scores(found)
 
-    def sparse_search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def sparse_search(self, query: str, k: int, where: Filter | None = None) -> tuple[np.ndarray, np.ndarray]:
         """BM25 in the engine: the query's term counts against the chunks' weights, times the engine's idf."""
         from qdrant_client import models
 
@@ -93,7 +99,9 @@ class QdrantStore:
         if not indices or k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         vector = models.SparseVector(indices=indices, values=values)
-        found = self.conn.call("query_points", self.name, query=vector, using=SPARSE, limit=k).points
+        found = self.conn.call(
+            "query_points", self.name, query=vector, using=SPARSE, limit=k, query_filter=engine_filter(where)
+        ).points
         return _rows_scores([p for p in found if p.score > 0])
 
     def idf(self, term: str) -> float:
@@ -147,7 +155,24 @@ class QdrantStore:
         if not parts:
             return None
         info = parts[0]
-        return SourceRecord(source_id, info["path"], info["title"], info["hash"], "".join(p["text"] for p in parts))
+        text = "".join(p["text"] for p in parts)
+        return SourceRecord(
+            source_id, info["path"], info["title"], info["hash"], text,
+            info.get("outlet", ""), info.get("author", ""), info.get("date", ""),
+        )  # fmt: skip
+
+    def source_infos(self) -> list[SourceInfo]:
+        """Every source's path, title, hash, outlet, author and date (no texts), by source ID."""
+        live = self.manifest.sources
+        fields = ["source_id", "key", "path", "title", "hash", "outlet", "author", "date"]
+        found: dict[str, SourceInfo] = {}
+        for _, p in self._scroll("part", fields):
+            sid = p.get("source_id", "")
+            if "path" in p and sid in live and p.get("key") == source_key(sid, live[sid]):
+                found[sid] = SourceInfo(
+                    sid, p["path"], p["title"], p["hash"], p.get("outlet", ""), p.get("author", ""), p.get("date", "")
+                )
+        return [found[sid] for sid in sorted(found)]
 
     def source_ids(self) -> list[str]:
         return sorted(self.manifest.sources)
@@ -215,6 +240,23 @@ class QdrantVectors:
             for j, pid in enumerate(block):
                 out[i + j] = by_id[pid]
         return out
+
+
+def engine_filter(where: Filter | None) -> Any:
+    """A `Filter` as the engine's payload filter on chunk points (outlet names, day, source IDs)."""
+    if where is None:
+        return None
+    from qdrant_client import models
+
+    must: list[Any] = [match("kind", "chunk")]
+    if where.since or where.until:
+        lo, hi = day_number(where.since), day_number(where.until)
+        must.append(models.FieldCondition(key="day", range=models.Range(gte=lo, lte=hi)))
+    if where.outlets:
+        must.append(models.FieldCondition(key="outlet_names", match=models.MatchAny(any=list(where.outlets))))
+    if where.sources:
+        must.append(models.FieldCondition(key="source_id", match=models.MatchAny(any=list(where.sources))))
+    return models.Filter(must=must)
 
 
 def _rows_scores(points: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import RagError
+from ..filters import day_number, outlet_names
 from .manifest import FORMAT_VERSION, Manifest
 from .qdrant import (
     DENSE,
@@ -72,7 +73,8 @@ class QdrantWriter:
         self._ids = array("q")  # ids of the chunks added, in order (truncate takes them back)
         self._hashes: dict[str, str] = {}  # source ID -> file hash, for sources added by this writer
         self._parts: dict[str, int] = {}  # source ID -> parts written
-        self._infos: dict[str, dict[str, str]] = {}  # source ID -> path, title, hash, until its first part
+        self._infos: dict[str, dict[str, str]] = {}  # source ID -> path, title, hash, ..., until its first part
+        self._filter_keys: dict[str, dict[str, Any]] = {}  # source ID -> what its chunks are filtered by
         self._part_points: list[Any] = []
         self._part_chars = 0
         self._written_sources: list[str] = []
@@ -119,7 +121,11 @@ class QdrantWriter:
             record = old.source(sid)
             if record is None:
                 continue
-            self.add_source(SourceInfo(record.source_id, record.path, record.title, record.hash))
+            self.add_source(
+                SourceInfo(
+                    record.source_id, record.path, record.title, record.hash, record.outlet, record.author, record.date
+                )
+            )
             for start in range(0, max(1, len(record.text)), 1 << 20):
                 self.add_source_part(sid, start, record.text[start : start + (1 << 20)])
 
@@ -144,7 +150,7 @@ class QdrantWriter:
             key = source_key(c.source_id, self._file_hash(c.source_id))
             pid = chunk_point_id(key, c.chunk_id)
             indices, values = document_vector(counts, self.avgdl)
-            payload = dataclasses.asdict(c) | {"kind": "chunk", "key": key}
+            payload = dataclasses.asdict(c) | {"kind": "chunk", "key": key} | self._filter_keys.get(c.source_id, {})
             vector = {DENSE: v.tolist(), SPARSE: models.SparseVector(indices=indices, values=values)}
             points.append(models.PointStruct(id=pid, vector=vector, payload=payload))
             self._ids.append(pid)
@@ -161,7 +167,15 @@ class QdrantWriter:
     def add_source(self, info: SourceInfo) -> None:
         self._hashes[info.source_id] = info.hash
         self._parts[info.source_id] = 0
-        self._infos[info.source_id] = {"path": info.path, "title": info.title, "hash": info.hash}
+        self._infos[info.source_id] = {
+            "path": info.path, "title": info.title, "hash": info.hash,
+            "outlet": info.outlet, "author": info.author, "date": info.date,
+        }  # fmt: skip
+        # Each chunk carries its article's outlet names and date as YYYYMMDD, for the search filters.
+        keys: dict[str, Any] = {"outlet_names": outlet_names(info.outlet)}
+        if (day := day_number(info.date)) is not None:
+            keys["day"] = day
+        self._filter_keys[info.source_id] = keys
         self._written_sources.append(info.source_id)
 
     def add_source_part(self, source_id: str, start: int, text: str) -> None:
@@ -269,9 +283,10 @@ class QdrantWriter:
                 modifier=models.Modifier.IDF, index=models.SparseIndexParams(on_disk=on_disk or None),
             )}, **extra,
         )  # fmt: skip
-        if self.location.remote:  # the filters updates delete by (local mode scans instead)
-            for name in ("kind", "source_id", "key"):
+        if self.location.remote:  # the filters of updates and searches (local mode scans instead)
+            for name in ("kind", "source_id", "key", "outlet_names"):
                 self.conn.call("create_payload_index", self.collection, name, models.PayloadSchemaType.KEYWORD)
+            self.conn.call("create_payload_index", self.collection, "day", models.PayloadSchemaType.INTEGER)
         self._created = True
 
     def _mark_pending(self, source_ids: set[str]) -> None:

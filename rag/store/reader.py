@@ -24,11 +24,18 @@ import numpy as np
 
 from ..bm25 import BM25
 from ..errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
+from ..filters import Filter
 from .dense import tune_search
 from .files import CURRENT, DATA_FILES, REBUILD_HINT, verify_checksums
 from .manifest import FORMAT_VERSION, Manifest, check_config
-from .records import ChunkRecord, SourceRecord
+from .records import ChunkRecord, SourceInfo, SourceRecord
 from .vectors import VectorFile
+
+# With a filter over an approximate (IVF) index, up to this many allowed chunks are scored
+# exactly from the stored vectors; more are searched in the index with a selector.
+FILTER_EXACT_MAX = 20_000
+# Allowed rows remembered per filter (a chat asks many questions under one filter).
+FILTER_CACHE = 8
 
 
 def live_version(index_dir: Path) -> tuple[Path, dict[str, Any]] | None:
@@ -89,24 +96,79 @@ class FolderStore:
         except Exception as exc:
             raise IndexCorruptError(f"Cannot read the index in {folder}: {exc}. {REBUILD_HINT}.") from None
         self._lock = threading.Lock()
+        self._allowed: dict[Filter, np.ndarray] = {}
+        self._vector_file: VectorFile | None = None  # read (and checked) once a filtered IVF search needs it
         if self._dense.ntotal != manifest.count or self._bm25.matrix.shape[0] != manifest.count:
             raise IndexCorruptError(f"The index files in {folder} disagree on the chunk count: {REBUILD_HINT}.")
 
     def __len__(self) -> int:
         return self.manifest.count
 
-    def dense_search(self, query_vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """The rows of the k chunks nearest the query vector (inner product) and their scores, best first."""
-        k = min(k, len(self))
-        if k <= 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        scores, rows = self._dense.search(np.asarray(query_vector, dtype=np.float32).reshape(1, -1), k)
+    def dense_search(
+        self, query_vector: np.ndarray, k: int, where: Filter | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The rows of the k chunks nearest the query vector (inner product) and their scores, best first;
+        with `where`, among the chunks of the articles it allows only."""
+        import faiss
+
+        query = np.asarray(query_vector, dtype=np.float32).reshape(1, -1)
+        if where is None:
+            k = min(k, len(self))
+            if k <= 0:
+                return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+            scores, rows = self._dense.search(query, k)
+        else:
+            allowed = self.allowed_rows(where)
+            k = min(k, len(allowed))
+            if k <= 0:
+                return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+            ivf = faiss.try_extract_index_ivf(self._dense)
+            if ivf is not None and len(allowed) <= FILTER_EXACT_MAX:  # few: exact, from the stored vectors
+                if self._vector_file is None:
+                    self._vector_file = self.vectors()
+                sims = np.asarray(self._vector_file[allowed], dtype=np.float32) @ query[0]
+                top = np.argsort(-sims, kind="stable")[:k]
+                return allowed[top], sims[top]
+            selector = faiss.IDSelectorBatch(allowed)  # kept referenced until the search returns
+            if ivf is None:
+                params = faiss.SearchParameters()
+            else:
+                params = faiss.SearchParametersIVF()
+                params.nprobe = ivf.nprobe
+            params.sel = selector
+            scores, rows = self._dense.search(query, k, params=params)
         keep = rows[0] >= 0
         return rows[0][keep], scores[0][keep]
 
-    def sparse_search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """BM25: the rows of the k best chunks for the query's terms and their scores, best first."""
-        return self._bm25.search(query, k)
+    def sparse_search(self, query: str, k: int, where: Filter | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """BM25: the rows of the k best chunks for the query's terms and their scores, best first;
+        with `where`, among the chunks of the articles it allows only."""
+        if where is None:
+            return self._bm25.search(query, k)
+        allowed = self.allowed_rows(where)
+        scores = self._bm25.scores(query)[allowed]
+        k = min(k, len(allowed))
+        if k <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        top = top[scores[top] > 0]
+        return allowed[top], scores[top]
+
+    def allowed_rows(self, where: Filter) -> np.ndarray:
+        """The rows of the chunks of the articles a filter allows, sorted (remembered per filter)."""
+        with self._lock:
+            found = self._allowed.get(where)
+        if found is not None:
+            return found
+        ok = {s.source_id for s in self.source_infos() if where.allows(s.outlet, s.date, s.source_id)}
+        rows = self.rows_of_sources()
+        found = np.sort(np.asarray([r for sid in ok for r in rows.get(sid, [])], dtype=np.int64))
+        with self._lock:
+            while len(self._allowed) >= FILTER_CACHE:
+                del self._allowed[next(iter(self._allowed))]
+            self._allowed[where] = found
+        return found
 
     def idf(self, term: str) -> float:
         """BM25's inverse document frequency of an analysed term (a `bm25.tokenize` output);
@@ -134,14 +196,24 @@ class FolderStore:
     def source(self, source_id: str) -> SourceRecord | None:
         with self._lock:
             row = self._db.execute(
-                "SELECT source_id, path, title, hash FROM sources WHERE source_id = ?", (source_id,)
+                "SELECT source_id, path, title, hash, outlet, author, date FROM sources WHERE source_id = ?",
+                (source_id,),
             ).fetchone()
             if not row:
                 return None
             parts = self._db.execute(
                 "SELECT text FROM source_parts WHERE source_id = ? ORDER BY start", (source_id,)
             ).fetchall()
-        return SourceRecord(row[0], row[1], row[2], row[3], "".join(p[0] for p in parts))
+        text = "".join(p[0] for p in parts)
+        return SourceRecord(row[0], row[1], row[2], row[3], text, row[4] or "", row[5] or "", row[6] or "")
+
+    def source_infos(self) -> list[SourceInfo]:
+        """Every source's path, title, hash, outlet, author and date (no texts), by source ID."""
+        with self._lock:
+            found = self._db.execute(
+                "SELECT source_id, path, title, hash, outlet, author, date FROM sources ORDER BY source_id"
+            ).fetchall()
+        return [SourceInfo(*(v or "" for v in r)) for r in found]
 
     def source_ids(self) -> list[str]:
         with self._lock:

@@ -1,4 +1,5 @@
-"""The rows an index version holds: chunks and sources, and a chunk's content hash.
+"""The rows an index version holds: chunks and sources (with their title, outlet, author and
+date), and a chunk's content hash.
 
 Does not read or write them: the writer and the reader do.
 """
@@ -27,6 +28,10 @@ class SourceRecord:
     title: str
     hash: str
     text: str
+    # What the article says about itself (rag/metadata.py): empty where it says nothing; date YYYY-MM-DD.
+    outlet: str = ""
+    author: str = ""
+    date: str = ""
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,9 @@ class SourceInfo:
     path: str
     title: str
     hash: str
+    outlet: str = ""
+    author: str = ""
+    date: str = ""
 
 
 def chunk_hash(title: str, text: str) -> str:

@@ -44,7 +44,8 @@ PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;
 CREATE TABLE chunks (row INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE, source_id TEXT,
                      start INTEGER, end INTEGER, title TEXT, text TEXT, hash TEXT);
 CREATE INDEX chunks_source ON chunks(source_id);
-CREATE TABLE sources (source_id TEXT PRIMARY KEY, path TEXT, title TEXT, hash TEXT);
+CREATE TABLE sources (source_id TEXT PRIMARY KEY, path TEXT, title TEXT, hash TEXT,
+                      outlet TEXT, author TEXT, date TEXT);
 CREATE TABLE source_parts (source_id TEXT, start INTEGER, text TEXT, PRIMARY KEY (source_id, start));
 """
 
@@ -110,7 +111,10 @@ class FolderWriter:
         self.count = count
 
     def add_source(self, info: SourceInfo) -> None:
-        self.db.execute("INSERT INTO sources VALUES (?,?,?,?)", (info.source_id, info.path, info.title, info.hash))
+        self.db.execute(
+            "INSERT INTO sources VALUES (?,?,?,?,?,?,?)",
+            (info.source_id, info.path, info.title, info.hash, info.outlet, info.author, info.date),
+        )
 
     def add_source_part(self, source_id: str, start: int, text: str) -> None:
         self.db.execute("INSERT INTO source_parts VALUES (?,?,?)", (source_id, start, text))
