@@ -1,9 +1,10 @@
 """HTML for the chat: an answer with its markers, its evidence and the answer's words highlighted.
 
 Covers: escaping (every string from an article, the model or the user is HTML-escaped
-here before it reaches the page), a quote shown in its passage with the answer phrase in
-bold inside the highlighted sentence, the whole article behind a fold, abstentions with
-the closest passages, errors, and the index panel.
+here before it reaches the page), a citation under its article's title · outlet · date, a
+quote shown in its passage with the answer phrase in bold inside the highlighted sentence,
+the whole article behind a fold, abstentions with the closest passages, the user's question
+with the filter it was asked with, errors, and the index panel.
 
 Does not run Gradio (rag/ui.py) or compute anything about the answer.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .results import Answer, Citation, Hit
@@ -30,7 +31,7 @@ CSS = """
   background: var(--background-fill-secondary); border-radius: 4px; font-size: .92em; }
 .rag-hit { border-left-color: var(--neutral-400); }
 .rag-cite-head { margin-bottom: .2em; }
-.rag-cite-head .rag-title { opacity: .8; }
+.rag-cite-head .rag-about { opacity: .8; }
 .rag-marker { color: var(--color-accent); }
 .rag-passage { margin: .2em 0; white-space: normal; }
 .rag-msg mark { background: #ffe066; color: #111; padding: 0 .1em; border-radius: 2px; }
@@ -99,10 +100,16 @@ def passage_html(
     return f"{before}<mark>{inner}</mark>{after}"
 
 
-def _head(label: str, source_id: str, title: str) -> str:
-    short = title if len(title) <= TITLE_CHARS else title[:TITLE_CHARS].rsplit(" ", 1)[0] + " …"
-    title_part = f' <span class="rag-title">{esc(short)}</span>' if title else ""
-    return f'<div class="rag-cite-head">{label} <code>{esc(source_id)}</code>{title_part}</div>'
+def _short(text: str) -> str:
+    return text if len(text) <= TITLE_CHARS else text[:TITLE_CHARS].rsplit(" ", 1)[0] + " …"
+
+
+def _head(label: str, source_id: str, title: str, outlet: str = "", date: str = "") -> str:
+    """The marker (or rank) and source ID, then the article's title · outlet · date, each left out when empty."""
+    parts = [(title, "rag-title"), (outlet, "rag-outlet"), (date, "rag-date")]
+    about = " · ".join(f'<span class="{cls}">{esc(_short(value))}</span>' for value, cls in parts if value)
+    about = f' <span class="rag-about">{about}</span>' if about else ""
+    return f'<div class="rag-cite-head">{label} <code>{esc(source_id)}</code>{about}</div>'
 
 
 def _whole(text: str, start: int, end: int) -> str:
@@ -120,8 +127,9 @@ def _whole(text: str, start: int, end: int) -> str:
 
 
 def citation_html(c: Citation, source_text: str | None) -> str:
-    """One citation: marker, source ID and title, the quote in its passage, the whole article."""
-    head = _head(f'<span class="rag-marker">[{int(c.marker)}]</span>', c.source_id, c.title)
+    """One citation: marker, source ID, its article's title, outlet and date, the quote in its passage,
+    the whole article."""
+    head = _head(f'<span class="rag-marker">[{int(c.marker)}]</span>', c.source_id, c.title, c.outlet, c.date)
     if source_text is not None and source_text[c.start : c.end] == c.quote:
         phrase = (c.phrase_start, c.phrase_end)
         body = f'<div class="rag-passage">{passage_html(source_text, c.start, c.end, phrase=phrase)}</div>'
@@ -174,6 +182,20 @@ def answer_html(answer: Answer, source_text: SourceLookup) -> str:
 
 def streaming_html(text: str) -> str:
     return f'<div class="rag-msg"><div class="rag-answer rag-streaming">{esc(text)}</div></div>'
+
+
+def question_html(question: str, since: str = "", until: str = "", outlets: Sequence[str] = ()) -> str:
+    """The user's message: the question, and under it the filter it was asked with, if any."""
+    since, until = since.strip(), until.strip()
+    said = []
+    if since and until:
+        said.append(f"published in {since}" if since == until else f"published {since} to {until}")
+    elif since or until:
+        said.append(f"published from {since}" if since else f"published until {until}")
+    if outlets:
+        said.append("from " + " or ".join(outlets))
+    note = f'<div class="rag-meta rag-filter">Only articles {esc(", ".join(said))}</div>' if said else ""
+    return f'<div class="rag-msg">{esc(question)}{note}</div>'
 
 
 def error_html(message: str) -> str:

@@ -2,9 +2,12 @@
 
 Covers: a chat that streams each answer and then replaces it with the verified
 text; under each answer its evidence (every quote highlighted in its passage,
-expandable to the whole article) or, for an abstention, a distinct box and the
-closest passages; a side panel with what is indexed, `k`, the GGUF model and a
-"Rebuild index" button; one JSON endpoint, `/ask`; per-tab conversations.
+expandable to the whole article, under its title, outlet and date) or, for an
+abstention, a distinct box and the closest passages; a side panel with what is
+indexed, a publication date range and an outlet picker that keep the search to the
+articles they allow (rag/ui_filters.py), `k`, the GGUF model and a "Rebuild index"
+button; one JSON endpoint, `/ask` (a question, and optionally `since`, `until` and
+`outlet`); per-tab conversations.
 
 Does not: retrieve, generate or verify (pipeline does), serve any file, or
 listen beyond 127.0.0.1 unless told to. Every string that comes from an
@@ -36,11 +39,13 @@ from .render import (  # noqa: F401 - the rendering is part of the app's interfa
     hit_html,
     index_info_html,
     passage_html,
+    question_html,
     streaming_html,
 )
 from .results import Answer, Progress
 from .settings import Settings
 from .store import store_location
+from .ui_filters import DATE_PLACEHOLDER, SINCE_LABEL, UNTIL_LABEL, filter_args, indexed_outlets, picked_outlets
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -94,18 +99,30 @@ def request_settings(settings: Settings, k: float | None, model: str | None) -> 
 
 
 def respond(
-    settings: Settings, question: str, session: dict, k: float | None = None, model: str | None = None
+    settings: Settings,
+    question: str,
+    session: dict,
+    k: float | None = None,
+    model: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    outlets: list[str] | None = None,
 ) -> Iterator[tuple[list[dict], dict]]:
-    """Stream one turn: yields (chat messages, session) as the answer grows, then the final ones."""
+    """Stream one turn: yields (chat messages, session) as the answer grows, then the final ones.
+
+    since / until / outlets: the side panel's date range and picked outlets (empty: no filter).
+    """
     if not question or not question.strip():
         yield list(session["display"]), session  # an empty submit changes nothing
         return
     s = request_settings(settings, k, model)
-    display = [*session["display"], {"role": "user", "content": f'<div class="rag-msg">{esc(question)}</div>'}]
+    asked = question_html(question, since or "", until or "", picked_outlets(outlets))
+    display = [*session["display"], {"role": "user", "content": asked}]
     yield [*display, {"role": "assistant", "content": streaming_html("")}], session
     text, answer = "", None
     try:
-        for item in pipeline.ask_stream(question, settings=s, history=list(session["history"])):
+        where = filter_args(since, until, outlets)
+        for item in pipeline.ask_stream(question, settings=s, history=list(session["history"]), **where):
             if isinstance(item, Answer):
                 answer = item
             elif isinstance(item, Progress):
@@ -114,7 +131,7 @@ def respond(
                 text += item
                 yield [*display, {"role": "assistant", "content": streaming_html(text)}], session
     except RagError as exc:
-        # A problem the user can fix (empty question, no index, bad model): say so in the chat, keep no turn.
+        # A problem the user can fix (empty question, bad date, no index, bad model): say so, keep no turn.
         yield [*display, {"role": "assistant", "content": error_html(str(exc))}], session
         return
     if answer is None:  # pragma: no cover - ask_stream always ends with an Answer
@@ -129,9 +146,17 @@ def respond(
     yield display, {"display": display, "history": history}
 
 
-def ask_json(settings: Settings, question: str) -> dict[str, Any]:
-    """The /ask endpoint's work: the final Answer of `ask_stream`, as a JSON-ready dict."""
-    return dataclasses.asdict(pipeline.final_answer(pipeline.ask_stream(question, settings=settings)))
+def ask_json(
+    settings: Settings,
+    question: str,
+    since: str | None = None,
+    until: str | None = None,
+    outlet: str | list[str] | None = None,
+) -> dict[str, Any]:
+    """The /ask endpoint's work: the final Answer of `ask_stream` (kept to the articles `since`,
+    `until` and `outlet` allow, as in `pipeline.ask`), as a JSON-ready dict."""
+    stream = pipeline.ask_stream(question, settings=settings, since=since, until=until, outlet=outlet)
+    return dataclasses.asdict(pipeline.final_answer(stream))
 
 
 def index_info(settings: Settings) -> str:
@@ -178,6 +203,17 @@ def build_app(settings: Settings) -> gr.Blocks:
             with gr.Column(scale=1, min_width=260):
                 gr.Markdown("### Your index")
                 info = gr.HTML(index_info(settings), elem_id="index-info")
+                gr.Markdown("### Search only")
+                with gr.Row():
+                    since = gr.Textbox(label=SINCE_LABEL, placeholder=DATE_PLACEHOLDER, elem_id="since", min_width=120)
+                    until = gr.Textbox(label=UNTIL_LABEL, placeholder=DATE_PLACEHOLDER, elem_id="until", min_width=120)
+                outlets = gr.Dropdown(
+                    indexed_outlets(settings),
+                    value=[],
+                    multiselect=True,
+                    label="Outlets (none picked: all)",
+                    elem_id="outlets",
+                )
                 k = gr.Slider(
                     1, max(20, settings.k), value=settings.k, step=1, label="Passages to retrieve (k)", elem_id="k"
                 )
@@ -204,23 +240,28 @@ def build_app(settings: Settings) -> gr.Blocks:
                     send = gr.Button("Ask", variant="primary", scale=1, elem_id="send")
                 clear = gr.Button("New conversation", size="sm", elem_id="clear")
 
-        def on_ask(q: str, state: dict, k_value: float, model_value: str):
+        def on_ask(q: str, state: dict, k_value: float, model_value: str, lo: str, hi: str, picked: list[str]):
             # Empty the box once, then leave it alone: the user may type the next question meanwhile.
             box = gr.update(value="")
-            for msgs, st in respond(settings, q, state, k_value, model_value):
+            for msgs, st in respond(settings, q, state, k_value, model_value, lo, hi, picked):
                 yield box, msgs, st
                 box = gr.skip()
 
-        def on_rebuild(progress=gr.Progress(track_tqdm=True)):  # noqa: B008 - Gradio's documented idiom
+        def outlet_update(picked: list[str] | None = None):
+            # The live index's outlets; an outlet picked before stays picked while the index still has it.
+            choices = indexed_outlets(settings)
+            return gr.update(choices=choices, value=[p for p in picked or [] if p in choices])
+
+        def on_rebuild(picked: list[str], progress=gr.Progress(track_tqdm=True)):  # noqa: B008 - Gradio's idiom
             src = rebuild_source_dir(settings)
             progress(0, desc=f"Reading {src}")
             try:
                 stats = pipeline.build_index(settings=settings.replace(source_dir=src), progress=True)
                 pipeline.get_retriever(settings)  # load the new version now, not on the next question
             except RagError as exc:
-                return error_html(str(exc)), index_info(settings)
+                return error_html(str(exc)), index_info(settings), outlet_update(picked)
             done = f'<div class="rag-meta">Updated from {esc(str(src))}: {esc(stats.summary())}</div>'
-            return done, index_info(settings)
+            return done, index_info(settings), outlet_update(picked)
 
         # One concurrency group for everything that runs the model: a small bound on a 2-core machine.
         answer_group: dict[str, Any] = {"concurrency_id": "answer", "concurrency_limit": 2}
@@ -229,25 +270,31 @@ def build_app(settings: Settings) -> gr.Blocks:
         asking = gr.on(
             [question.submit, send.click],
             on_ask,
-            [question, session, k, model],
+            [question, session, k, model, since, until, outlets],
             [question, chat, session],
             api_visibility="private",
             trigger_mode="once",
             **answer_group,
         )
         # Starting over also stops an answer still streaming, which would otherwise bring the old turns back.
-        fresh: dict[str, Any] = {"api_visibility": "private", "queue": False, "cancels": [asking]}
+        quick: dict[str, Any] = {"api_visibility": "private", "queue": False}
+        fresh: dict[str, Any] = {**quick, "cancels": [asking]}
         clear.click(lambda: ([], new_session()), None, [chat, session], **fresh)
         chat.clear(new_session, None, session, **fresh)  # the chat's own bin icon
         rebuild.click(
-            on_rebuild, None, [status, info], api_visibility="private", concurrency_id="rebuild", concurrency_limit=1
-        )
-        demo.load(lambda: index_info(settings), None, info, api_visibility="private", queue=False)
+            on_rebuild, outlets, [status, info, outlets], api_visibility="private", concurrency_id="rebuild",
+            concurrency_limit=1,
+        )  # fmt: skip
+        demo.load(lambda: (index_info(settings), outlet_update()), None, [info, outlets], **quick)
 
-        def ask(question: str) -> dict:
-            """Answer a question from the indexed articles; returns the Answer (text, citations, hits...)."""
+        def ask(
+            question: str, since: str | None = None, until: str | None = None, outlet: str | list[str] | None = None
+        ) -> dict:
+            """Answer a question from the indexed articles; returns the Answer (text, citations, hits...).
+            since / until (YYYY-MM-DD, YYYY-MM or YYYY) and outlet (one name or a list) keep it to the
+            articles they allow."""
             try:
-                return ask_json(settings, question)
+                return ask_json(settings, question, since, until, outlet)
             except RagError as exc:
                 raise gr.Error(str(exc), print_exception=False) from None
 

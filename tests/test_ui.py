@@ -11,9 +11,10 @@ import socket
 
 import pytest
 
-from rag import pipeline, ui
+from rag import pipeline, ui, ui_filters
 from rag.errors import QuestionError
-from rag.results import Answer, Citation, Hit
+from rag.filters import DATE_FORMS, make_filter
+from rag.results import Answer, Citation, Hit, Source
 from rag.settings import Settings
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -141,6 +142,23 @@ def test_the_answer_phrase_is_highlighted_inside_its_sentence():
     assert "rag-phrase" not in plain and f"<mark>{text[start:end]}</mark>" in plain
 
 
+def test_citation_shows_title_outlet_and_date_escaped():
+    out = ui.citation_html(cite(outlet="Andes <i>Herald</i> & Co", date="2024-05-20"), EVIL)
+    head = re.search(r'<div class="rag-cite-head">(.*?)</div>', out).group(1)
+    about = re.sub(r"<[^>]+>", "", head.split("</code>", 1)[1]).strip()
+    assert about == "Lithium &lt;b&gt;notes&lt;/b&gt; · Andes &lt;i&gt;Herald&lt;/i&gt; &amp; Co · 2024-05-20"
+    assert "<i>" not in out and tags(out) <= ALLOWED_TAGS
+    # What the article does not state is left out, with no stray separator.
+    for kw, shown in (
+        ({"date": "2024-05-20"}, "Lithium &lt;b&gt;notes&lt;/b&gt; · 2024-05-20"),
+        ({"title": "", "outlet": "Pampa Post"}, "Pampa Post"),
+        ({"title": ""}, ""),
+    ):
+        head = re.search(r'<div class="rag-cite-head">(.*?)</div>', ui.citation_html(cite(**kw), EVIL)).group(1)
+        assert re.sub(r"<[^>]+>", "", head.split("</code>", 1)[1]).strip() == shown
+    assert 'class="rag-about"' not in ui.citation_html(cite(title=""), EVIL)
+
+
 def test_citation_falls_back_to_quote_when_source_changed():
     for source in (None, "completely different text now"):
         out = ui.citation_html(cite(quote="<script>x</script> q", text="aa <script>x</script> q bb"), source)
@@ -218,10 +236,12 @@ class FakePipeline:
     def __init__(self) -> None:
         self.calls: list[dict] = []
 
-    def __call__(self, question, *, settings=None, history=None, **kw):
-        self.calls.append({"question": question, "settings": settings, "history": history})
+    def __call__(self, question, *, settings=None, history=None, since=None, until=None, outlet=None):
+        where = {"since": since, "until": until, "outlet": outlet}
+        self.calls.append({"question": question, "settings": settings, "history": history, "where": where})
         if question == "bad":
             raise QuestionError("The question has no words in it.")
+        make_filter(since, until, outlet)  # a bad date raises FilterError, as the pipeline's does
         yield from ["Ana ", "Ferreyra", " <i>led</i> it [1]."]
         yield answer(abstained="World Cup" in question, question=question)
 
@@ -267,10 +287,82 @@ def test_respond_shows_errors_and_ignores_empty_input(fake):
     assert len(fake.calls) == 1
 
 
+def test_filters_reach_ask_stream_and_show_under_the_question(fake):
+    asked = {"since": " 2024-05 ", "until": "2024-06-30", "outlets": ["Andes <Herald>"]}
+    *_, (msgs, session) = ui.respond(Settings(), "Who led the survey?", ui.new_session(), 4, ui.BUNDLED, **asked)
+    assert fake.calls[0]["where"] == {"since": "2024-05", "until": "2024-06-30", "outlet": ["Andes <Herald>"]}
+    assert "rag-final" in msgs[-1]["content"] and len(session["history"]) == 2
+    note = re.search(r'<div class="rag-meta rag-filter">(.*?)</div>', msgs[0]["content"]).group(1)
+    assert note == "Only articles published 2024-05 to 2024-06-30, from Andes &lt;Herald&gt;"
+    # Empty boxes and no outlet picked: no filter at all, and no note.
+    *_, (msgs, _) = ui.respond(Settings(), "Who led the survey?", ui.new_session(), None, None, "  ", "", [])
+    assert fake.calls[1]["where"] == {"since": None, "until": None, "outlet": None}
+    assert "rag-filter" not in msgs[0]["content"]
+    *_, (msgs, _) = ui.respond(Settings(), "Who?", ui.new_session(), None, None, "", "2023", ["A", "B"])
+    assert fake.calls[2]["where"] == {"since": None, "until": "2023", "outlet": ["A", "B"]}
+    assert "Only articles published until 2023, from A or B" in msgs[0]["content"]
+    *_, (msgs, _) = ui.respond(Settings(), "Who?", ui.new_session(), None, None, "2024-05", "2024-05", [])
+    assert "Only articles published in 2024-05</div>" in msgs[0]["content"]
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "said"),
+    [
+        ("2024-13", "", "Published from '2024-13' is not a date rag reads: write " + DATE_FORMS + "."),
+        ("", "May 2024", "Published to 'May 2024' is not a date rag reads: write " + DATE_FORMS + "."),
+        ("2024-06", "2024-05", "Published from 2024-06-01 is after 2024-05-31: give a range whose start comes first."),
+    ],
+)
+def test_a_bad_date_shows_a_one_line_error_in_the_chat(fake, since, until, said):
+    session = ui.new_session()
+    *_, (msgs, after) = ui.respond(Settings(), "Who led the survey?", session, None, None, since, until, [])
+    assert [m["role"] for m in msgs] == ["user", "assistant"]
+    assert msgs[-1]["content"] == ui.error_html(said) and "<br>" not in msgs[-1]["content"]
+    assert after is session and after["history"] == [] and fake.calls == []
+
+
+def test_outlet_choices_are_the_distinct_outlets_of_the_index(monkeypatch, tmp_path):
+    rows = [
+        Source("a", "T", "The Roar | Sports Writers Blog", "", "2024-01-02", 3),
+        Source("b", "T", "andes  herald", "", "", 1),
+        Source("c", "T", "", "Jane Doe", "2024-01-02", 1),
+        Source("d", "T", "Andes Herald", "", "", 1),
+        Source("e", "T", "BBC", "", "", 1),
+    ]
+    assert ui_filters.outlet_choices(rows) == ["andes herald", "BBC", "The Roar | Sports Writers Blog"]
+    assert ui_filters.indexed_outlets(Settings(index_dir=tmp_path / "none")) == []  # no index yet
+    monkeypatch.setattr(pipeline, "sources", lambda settings: rows)
+    demo = ui.build_app(Settings(index_dir=tmp_path / "index"))
+    picker = next(b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "outlets")
+    assert [value for _, value in picker.choices] == ["andes herald", "BBC", "The Roar | Sports Writers Blog"]
+    assert picker.multiselect and picker.value == []
+    boxes = {b.elem_id: b for b in demo.blocks.values() if getattr(b, "elem_id", None) in ("since", "until")}
+    assert boxes["since"].label == "Published from" and boxes["until"].label == "to"
+    assert all(b.placeholder == ui_filters.DATE_PLACEHOLDER for b in boxes.values())
+
+
+def test_outlets_are_read_once_per_index_version(monkeypatch, tmp_path):
+    reads = []
+
+    def sources(settings):
+        reads.append(settings.index_dir)
+        return [Source("a", "T", f"Outlet {len(reads)}", "", "", 1)]
+
+    monkeypatch.setattr(pipeline, "sources", sources)
+    settings = Settings(index_dir=tmp_path)
+    (tmp_path / "CURRENT").write_text("v1")
+    assert ui_filters.indexed_outlets(settings) == ui_filters.indexed_outlets(settings) == ["Outlet 1"]
+    (tmp_path / "CURRENT").write_text("v2")  # a rebuild switched versions
+    assert ui_filters.indexed_outlets(settings) == ["Outlet 2"] and len(reads) == 2
+
+
 def test_ask_json(fake):
     data = ui.ask_json(Settings(), "Who led the survey?")
     assert data["text"] == "Ana Ferreyra <i>led</i> it [1]." and data["citations"][0]["marker"] == 1
     assert data["sources"] == ("zz_evil",) or data["sources"] == ["zz_evil"]
+    assert fake.calls[0]["where"] == {"since": None, "until": None, "outlet": None}
+    ui.ask_json(Settings(), "Who led the survey?", since="2024", until="2024-06", outlet="Andes Herald")
+    assert fake.calls[1]["where"] == {"since": "2024", "until": "2024-06", "outlet": "Andes Herald"}
 
 
 # ---------------------------------------------------------------- the app itself, served
@@ -292,9 +384,17 @@ def test_app_serves_ask_endpoint_and_nothing_else(fake, tmp_path):
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
         result = client.predict("Who led the survey?", api_name="/ask")
         assert result["text"] == "Ana Ferreyra <i>led</i> it [1]." and result["citations"][0]["source_id"] == "zz_evil"
+        assert fake.calls[-1]["where"] == {"since": None, "until": None, "outlet": None}
         assert list(client.view_api(print_info=False, return_format="dict")["named_endpoints"]) == ["/ask"]
         with pytest.raises(Exception, match="no words"):
             client.predict("bad", api_name="/ask")
+        # The filters, by name: one outlet or several.
+        client.predict("Who led the survey?", since="2024-05", until="2024", outlet="Andes Herald", api_name="/ask")
+        assert fake.calls[-1]["where"] == {"since": "2024-05", "until": "2024", "outlet": "Andes Herald"}
+        client.predict("Who led the survey?", outlet=["Andes Herald", "BBC"], api_name="/ask")
+        assert fake.calls[-1]["where"] == {"since": None, "until": None, "outlet": ["Andes Herald", "BBC"]}
+        with pytest.raises(Exception, match="is not a date rag reads"):
+            client.predict("Who led the survey?", since="May", api_name="/ask")
         import httpx
 
         # No file serving outside what the page shows: the repo, the index and /etc stay unreachable.

@@ -1,5 +1,5 @@
-"""The chat UI end to end: a real index of the seeds (plus a hostile and a decoy article), the real
-pipeline and model, the app served in-process on 127.0.0.1, driven by gradio_client and by
+"""The chat UI end to end: a real index of the seeds (plus a hostile and a decoy article, and two dated
+articles from named outlets that answer the same question), the real pipeline and model, the app served in-process on 127.0.0.1, driven by gradio_client and by
 Debian's headless Chromium through Playwright. Screenshots go to docs/screenshots/.
 """
 
@@ -58,6 +58,36 @@ The organisers of the lantern festival said on Monday that it will be held in th
 Local restaurants expect thousands of visitors. Tickets go on sale in September.
 """
 
+# Two outlets report who designed the footbridge. Asked with no filter, the answer quotes the Pampa
+# Post (its sentence says it in the question's words); the Andes Herald says it too, so a filter
+# that allows only the Herald still gets a real answer, quoted from the Herald.
+HERALD_ID = "zz_bridge_herald"
+HERALD = """---
+title: "Rosario opens its new river footbridge"
+outlet: Andes Herald
+date: 2024-05-20
+---
+
+# Rosario opens its new river footbridge
+
+The river footbridge in Rosario, designed by the engineer Lucía Benítez, opened to walkers on Sunday. \
+It crosses the Paraná to the islands.
+
+The bridge is 420 metres long and closes to the public at midnight.
+"""
+POST_ID = "zz_bridge_post"
+POST = """Who designed the Rosario river footbridge
+
+By Pampa Post, published 2023-03-02.
+
+The Rosario river footbridge was designed by the engineer Lucía Benítez. Building work on the footbridge \
+across the Paraná starts in April and should take a year.
+
+The city council approved the budget last week.
+"""
+BRIDGE_Q = "Who designed the Rosario river footbridge?"
+BAD_DATE = "Published from '2024-13' is not a date rag reads: write YYYY-MM-DD, YYYY-MM or YYYY (e.g. 2023-11-01)."
+
 browser_ready = pytest.mark.skipif(
     not Path(CHROMIUM).exists(),
     reason=f"{CHROMIUM} is missing: `make browser` (apt-get install chromium) installs it",
@@ -78,6 +108,8 @@ def served(tmp_path_factory):
     shutil.copytree(SEEDS, source)
     (source / f"{HOSTILE_ID}.txt").write_text(HOSTILE)
     (source / f"{DECOY_ID}.txt").write_text(DECOY)
+    (source / f"{HERALD_ID}.md").write_text(HERALD)
+    (source / f"{POST_ID}.txt").write_text(POST)
     rag.build_index(source, root / "index")
     settings = Settings.from_env(source_dir=source, index_dir=root / "index")
     demo = ui.build_app(settings)
@@ -162,6 +194,40 @@ SCROLL_TO_TURN = """e => {
 }"""
 
 
+def outlet_options(page) -> list[str]:
+    """The outlets the picker offers (opened, read, closed again)."""
+    picker = page.locator("#outlets input")
+    picker.click()
+    page.locator("#outlets [role=listbox]").wait_for()
+    names = page.locator("#outlets [role=option]").evaluate_all("es => es.map(e => e.getAttribute('aria-label'))")
+    picker.blur()
+    page.locator("#outlets [role=listbox]").wait_for(state="detached")
+    return names
+
+
+def pick_outlet(page, name: str) -> None:
+    """Pick an outlet as a user does: open the picker, click the outlet, leave the picker."""
+    picker = page.locator("#outlets input")
+    picker.click()
+    page.locator("#outlets [role=option]").filter(has_text=name).click()
+    picker.blur()
+    page.locator("#outlets .token").filter(has_text=name).wait_for()
+
+
+def cited_sources(final) -> list[str]:
+    """The source ID of each citation under an answer."""
+    return [c.inner_text() for c in final.locator(".rag-cite .rag-cite-head code").all()]
+
+
+def assert_answered_from_herald(final) -> None:
+    """A real answer (not an abstention), every citation from the Herald, shown with its title, outlet and date."""
+    assert "rag-abstained" not in (final.get_attribute("class") or ""), final.inner_text()
+    assert "Lucía Benítez" in final.locator(".rag-answer").inner_text()
+    assert cited_sources(final) and set(cited_sources(final)) == {HERALD_ID}, cited_sources(final)
+    about = final.locator(".rag-cite .rag-about").first.inner_text()
+    assert about == "Rosario opens its new river footbridge · Andes Herald · 2024-05-20", about
+
+
 def shoot(page, name: str, top=None) -> None:
     """Screenshot the page, with the chat scrolled so that `top` (a message) starts at its top."""
     if top is not None:
@@ -222,6 +288,18 @@ def test_api_ask_returns_answer_json(app_url):
     assert "Starlink" in result["text"]
     assert STARLINK_SOURCE in result["sources"]
     assert any(c["source_id"] == STARLINK_SOURCE and "Starlink" in c["quote"] for c in result["citations"])
+
+    # The filters, by name: asked with none, the Pampa Post is quoted; kept to the Herald, the Herald is.
+    client = Client(app_url, verbose=False)
+    plain = client.predict(BRIDGE_Q, api_name="/ask")
+    assert not plain["abstained"] and POST_ID in plain["sources"], plain["text"]
+    for kept in ({"outlet": "andes herald"}, {"since": "2024-05", "until": "2024", "outlet": ["Andes Herald"]}):
+        result = client.predict(BRIDGE_Q, api_name="/ask", **kept)
+        assert not result["abstained"] and "Lucía Benítez" in result["text"], (kept, result["text"])
+        assert {c["source_id"] for c in result["citations"]} == {HERALD_ID}, kept
+        assert {(c["outlet"], c["date"]) for c in result["citations"]} == {("Andes Herald", "2024-05-20")}
+    with pytest.raises(Exception, match="is not a date rag reads"):
+        client.predict(BRIDGE_Q, since="2024-13", api_name="/ask")
 
 
 @pytest.mark.model
@@ -311,17 +389,56 @@ def test_hostile_article_shows_as_text(page):
 @pytest.mark.model
 @pytest.mark.browser
 @browser_ready
+def test_outlet_picker_keeps_the_answer_to_that_outlet(page):
+    # The picker offers each outlet the indexed articles name; the seeds name none.
+    assert outlet_options(page) == ["Andes Herald", "Pampa Post"]
+    pick_outlet(page, "Andes Herald")
+    final = ask(page, BRIDGE_Q, 1)
+    assert_answered_from_herald(final)
+    asked = page.locator("#chat .rag-filter").last.inner_text()
+    assert asked == "Only articles from Andes Herald", asked
+    shoot(page, "chat-filter-outlet.png", final)
+    assert page.dialogs == [] and page.remote == []
+
+
+@pytest.mark.model
+@pytest.mark.browser
+@browser_ready
+def test_date_range_keeps_the_answer_to_its_articles_and_a_bad_date_says_so(page):
+    page.locator("#since textarea").fill("2024-05")
+    page.locator("#until textarea").fill("2024-05")
+    final = ask(page, BRIDGE_Q, 1)
+    assert_answered_from_herald(final)
+    assert page.locator("#chat .rag-filter").last.inner_text() == "Only articles published in 2024-05"
+
+    # A date rag does not read: the chat says how to write one, in one line, and answers nothing.
+    page.locator("#since textarea").fill("2024-13")
+    error = ask(page, BRIDGE_Q, 2)
+    assert "rag-error" in (error.get_attribute("class") or "")
+    assert error.inner_text().strip() == BAD_DATE
+    assert "\n" not in error.inner_text().strip()
+    shoot(page, "chat-filter-dates.png", final)
+    assert page.dialogs == [] and page.remote == []
+
+
+@pytest.mark.model
+@pytest.mark.browser
+@browser_ready
 def test_rebuild_index_while_answering(page, served):
     (served.source / "zz_new.txt").write_text(
-        "The Llullaillaco observatory\n\nThe Llullaillaco observatory opened in March 2024 in Salta. "
+        "The Llullaillaco observatory\n\nBy Salta Daily, published 2024-03-15.\n\n"
+        "The Llullaillaco observatory opened in March 2024 in Salta. "
         "It is run by the astronomer Marta Quispe, who leads a team of nine.\n"
     )
+    assert "Salta Daily" not in outlet_options(page)
     page.locator("#rebuild").click()
     # Questions are answered while the build runs (from the old index until the new one is live).
     first = ask(page, STARLINK_Q, 1)
     assert "Starlink" in first.locator(".rag-answer").inner_text()
     page.locator("#rebuild-status").get_by_text("1 added").wait_for(timeout=TIMEOUT_MS)
-    assert re.search(r"Sources\s+7\b", page.locator("#index-info").inner_text())
+    assert re.search(r"Sources\s+9\b", page.locator("#index-info").inner_text())
+    # The outlet picker offers the new article's outlet at once, without reloading the page.
+    assert outlet_options(page) == ["Andes Herald", "Pampa Post", "Salta Daily"]
     second = ask(page, "Who runs the Llullaillaco observatory?", 2)
     assert "zz_new" in second.inner_text()
     shoot(page, "rebuild-index.png", second)
