@@ -221,8 +221,8 @@ def read_text(path: Path, max_mb: float) -> tuple[str, str]:
         text, title = _pdf_text(data), ""
     elif suffix in HTML_SUFFIXES:
         text, title = _html_text(decode(data))
-    else:
-        text, title = decode(data), ""
+    else:  # the front matter's fields are read as metadata (rag/metadata.py), not as text
+        text, title = split_front_matter(unix_line_ends(decode(data)))[1], ""
     text = unix_line_ends(text)
     if not text.strip():
         raise UnreadableFile("no text found")
@@ -275,12 +275,29 @@ def unix_line_ends(text: str, start: bool = True) -> str:
     return text.lstrip("\ufeff") if start else text
 
 
+def split_front_matter(text: str) -> tuple[str | None, str]:
+    """(the YAML mapping between `---` lines at the very top, the text after it), or (None, text)
+    when the text does not open with one (a `---` rule over prose is not front matter)."""
+    lines = text.lstrip("\ufeff").split("\n")
+    if lines[0].rstrip() != "---":
+        return None, text
+    ends = [i for i, line in enumerate(lines) if i and line.rstrip() in ("---", "...")][:1]
+    if not ends:
+        return None, text
+    block = "\n".join(lines[1 : ends[0]])
+    try:
+        import yaml
+
+        if not isinstance(yaml.safe_load(block), dict):
+            return None, text
+    except Exception:  # not YAML: prose between two rules
+        return None, text
+    return block, "\n".join(lines[ends[0] + 1 :]).lstrip("\n")
+
+
 def first_line(text: str) -> str:
-    """The first line with words, after a YAML front matter block (`---` ... `---` at the top)."""
-    lines = text.lstrip("\ufeff").splitlines()
-    if lines and lines[0].rstrip() == "---":
-        ends = [i for i, line in enumerate(lines) if i and line.rstrip() in ("---", "...")]
-        lines = lines[ends[0] + 1 :] if ends else lines[1:]
+    """The first line with words, after any YAML front matter."""
+    lines = split_front_matter(text)[1].splitlines()
     for line in lines:
         line = line.strip().lstrip("#").strip()
         if line and line.strip("-=*_ "):  # not a rule line

@@ -245,7 +245,7 @@ def index_source(
     first_row = batches.rows
     try:
         doc = documents.load(doc_id, path, Path(settings.source_dir), settings.max_file_mb, digest)
-        meta = read_meta(path, doc.text)  # title, outlet, author, date as the file states them
+        meta = read_meta(path)  # title, outlet, author, date as the file states them (its front matter too)
         writer.add_source(
             SourceInfo(doc_id, doc.path, meta.title or doc.title, doc.content_hash, meta.outlet, meta.author, meta.date)
         )

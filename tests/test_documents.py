@@ -127,3 +127,13 @@ def test_large_binary_file_is_refused_from_its_first_block(tmp_path, monkeypatch
     path.write_bytes(random.Random(3).randbytes(4096))
     with pytest.raises(documents.UnreadableFile, match="binary data"):
         documents.load("noise", path, tmp_path, MB)
+
+
+def test_front_matter_is_left_out_of_the_text_but_a_rule_over_prose_is_kept(tmp_path) -> None:
+    from rag.documents import read_text
+
+    (tmp_path / "a.md").write_text("---\ntitle: Tides\ndate: 2024-01-02\n---\n\n# Tides\n\nThe tide turned.\n")
+    (tmp_path / "b.md").write_text("---\nA line of prose, not a mapping.\n---\n\nMore prose.\n")
+    assert read_text(tmp_path / "a.md", 10) == ("# Tides\n\nThe tide turned.\n", "Tides")
+    text, title = read_text(tmp_path / "b.md", 10)
+    assert text.startswith("---\nA line of prose") and title == "A line of prose, not a mapping."

@@ -322,10 +322,16 @@ def test_sources_list_title_outlet_and_date(store_settings, embedder, corpus) ->
     _dated(corpus)
     rag.build_index(settings=store_settings, embedder=embedder)
     found = {s.source_id: s for s in rag.sources(settings=store_settings)}
-    assert (found["planet2"].outlet, found["planet2"].date, found["planet2"].chunks) == ("Daily Planet", "2023-11-20", 1)
+    assert (found["planet2"].outlet, found["planet2"].date, found["planet2"].chunks) == (
+        "Daily Planet",
+        "2023-11-20",
+        1,
+    )
     assert (found["courier"].title, found["courier"].outlet) == ("Ferry timetable changes", "The Courier | City News")
     assert (found["undated"].outlet, found["undated"].date, found["undated"].title) == ("", "", "Notes on the harbour")
     assert [s.source_id for s in rag.sources(settings=store_settings, outlet="daily planet")] == ["planet1", "planet2"]
+    text = get_retriever(store_settings, embedder).store.source("courier").text  # front matter is metadata, not text
+    assert text.startswith("The ferry timetable changes") and "outlet:" not in text
 
 
 def test_filters_apply_inside_the_search(store_settings, embedder, corpus) -> None:
@@ -382,3 +388,21 @@ def test_copy_into_qdrant_keeps_metadata(settings, embedder, corpus) -> None:
     assert rag.sources(settings=q) == rag.sources(settings=settings)
     hits = rag.search("harbour bridge", k=10, settings=q, embedder=embedder, outlet="the courier")
     assert [h.source_id for h in hits] == ["courier"]
+
+
+def test_a_filter_over_an_ivf_index_searches_the_allowed_chunks_exactly(settings, embedder, corpus) -> None:
+    _dated(corpus)
+    exact, ivf = settings, settings.replace(index_dir=settings.index_dir.parent / "ivf", index_factory="IVF2,Flat")
+    for s in (exact, ivf):
+        rag.build_index(settings=s, embedder=embedder)
+    assert get_retriever(ivf, embedder).store.manifest.index_factory == "IVF2,Flat"
+    assert get_retriever(exact, embedder).store.manifest.index_factory == "Flat"  # what "auto" built
+    for kw in ({"outlet": "daily planet"}, {"since": "2023-11"}, {"until": "2023-12-05", "outlet": "The Courier"}):
+        want = [
+            (h.chunk_id, round(h.score, 4))
+            for h in rag.search("harbour bridge", settings=exact, embedder=embedder, **kw)
+        ]
+        have = [
+            (h.chunk_id, round(h.score, 4)) for h in rag.search("harbour bridge", settings=ivf, embedder=embedder, **kw)
+        ]
+        assert have == want and want, kw

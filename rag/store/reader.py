@@ -36,6 +36,9 @@ from .vectors import VectorFile
 FILTER_EXACT_MAX = 20_000
 # Allowed rows remembered per filter (a chat asks many questions under one filter).
 FILTER_CACHE = 8
+# With IVF, the allowed chunks' vectors (float32, at most FILTER_EXACT_MAX rows: 30 MB at 384
+# dimensions) are kept for this many filters, so that a filter's later questions read no file.
+FILTER_VECTORS_CACHE = 2
 
 
 def live_version(index_dir: Path) -> tuple[Path, dict[str, Any]] | None:
@@ -97,7 +100,8 @@ class FolderStore:
             raise IndexCorruptError(f"Cannot read the index in {folder}: {exc}. {REBUILD_HINT}.") from None
         self._lock = threading.Lock()
         self._allowed: dict[Filter, np.ndarray] = {}
-        self._vector_file: VectorFile | None = None  # read (and checked) once a filtered IVF search needs it
+        self._allowed_vectors: dict[Filter, np.ndarray] = {}
+        self._by_source: tuple[list[SourceInfo], dict[str, list[int]]] | None = None  # once a filter needs it
         if self._dense.ntotal != manifest.count or self._bm25.matrix.shape[0] != manifest.count:
             raise IndexCorruptError(f"The index files in {folder} disagree on the chunk count: {REBUILD_HINT}.")
 
@@ -124,9 +128,7 @@ class FolderStore:
                 return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
             ivf = faiss.try_extract_index_ivf(self._dense)
             if ivf is not None and len(allowed) <= FILTER_EXACT_MAX:  # few: exact, from the stored vectors
-                if self._vector_file is None:
-                    self._vector_file = self.vectors()
-                sims = np.asarray(self._vector_file[allowed], dtype=np.float32) @ query[0]
+                sims = self._vectors_of(where, allowed) @ query[0]
                 top = np.argsort(-sims, kind="stable")[:k]
                 return allowed[top], sims[top]
             selector = faiss.IDSelectorBatch(allowed)  # kept referenced until the search returns
@@ -161,8 +163,10 @@ class FolderStore:
             found = self._allowed.get(where)
         if found is not None:
             return found
-        ok = {s.source_id for s in self.source_infos() if where.allows(s.outlet, s.date, s.source_id)}
-        rows = self.rows_of_sources()
+        if self._by_source is None:
+            self._by_source = (self.source_infos(), self.rows_of_sources())
+        infos, rows = self._by_source
+        ok = {s.source_id for s in infos if where.allows(s.outlet, s.date, s.source_id)}
         found = np.sort(np.asarray([r for sid in ok for r in rows.get(sid, [])], dtype=np.int64))
         with self._lock:
             while len(self._allowed) >= FILTER_CACHE:
@@ -180,6 +184,18 @@ class FolderStore:
             return math.log(1.0 + (n + 0.5) / 0.5)
         d = float(matrix.indptr[col + 1] - matrix.indptr[col])
         return math.log(1.0 + (n - d + 0.5) / (d + 0.5))
+
+    def _vectors_of(self, where: Filter, allowed: np.ndarray) -> np.ndarray:
+        """The stored vectors of a filter's allowed rows as float32 (kept for the last few filters)."""
+        with self._lock:
+            found = self._allowed_vectors.get(where)
+        if found is None:
+            found = np.asarray(self.vectors()[allowed], dtype=np.float32)
+            with self._lock:
+                while len(self._allowed_vectors) >= FILTER_VECTORS_CACHE:
+                    del self._allowed_vectors[next(iter(self._allowed_vectors))]
+                self._allowed_vectors[where] = found
+        return found
 
     def chunks(self, rows: Sequence[int]) -> list[ChunkRecord]:
         if not len(rows):

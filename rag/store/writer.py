@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..bm25 import BM25Builder
-from .dense import build_dense
+from .dense import build_dense, choose_index_factory
 from .files import CURRENT, DATA_FILES, file_crc32, fsync_file, fsync_tree, remove_stale_versions
 from .manifest import FORMAT_VERSION, Manifest
 from .records import ChunkRecord, SourceInfo
@@ -141,6 +141,8 @@ class FolderWriter:
         import faiss
 
         tmp, n, dim = self.tmp, self.count, self.dimension or 1
+        if index_factory == "auto":  # the manifest records the index actually built
+            index_factory = choose_index_factory(n)
         self.db.commit()
         self.db.close()
         self._raw.close()
