@@ -9,7 +9,7 @@ An article without a date is outside any date range; one without an outlet is ou
 outlet filter. `Filter.allows` decides one article; the stores apply the same rule inside
 their search (rag/store), and `outlet_names` / `day_number` are the keys they store.
 
-Does not search or rank; does not read metadata from files (rag/metadata.py does).
+Does not search or rank; does not read metadata from files (rag/ingest/metadata.py does).
 """
 
 from __future__ import annotations

@@ -9,25 +9,31 @@ Each step lives in its own module; this one only connects them.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from . import bylines, catalog, citations, gates, parts
-from .answers import Draft, compose
-from .chunking import article_head
-from .embedding import Embedder, TextEmbedder
+from .answer.citing import NOT_IN_DOCUMENTS, cite, pieces, render
+from .answer.compose import compose
+from .answer.evidence import candidate_sentences, score_sentences
+from .answer.gate import answer_gate
+from .answer.model import Scorer, get_generator, resolve_model_path
+from .answer.records import Draft
 from .errors import QuestionError
 from .filters import make_filter
-from .generation import Scorer, get_generator, resolve_model_path
-from .indexing import build_index as _build_index
-from .indexing import index_config
-from .questions import OPEN, YESNO, analyse, without_request
-from .results import Answer, Citation, Claim, Hit, IndexStats, Progress, Source
-from .retrieval import Retriever
+from .index.build import build_index as _build_index
+from .index.build import index_config
+from .index.embedding import Embedder, TextEmbedder
+from .ingest.chunking import article_head
+from .question import two_part
+from .question.follow_up import standalone_question
+from .question.form import analyse
+from .question.request import without_request
+from .results import Answer, Hit, IndexStats, Progress, Source
+from .retrieve import catalog, named_outlets
+from .retrieve.hybrid import Retriever
 from .settings import Settings
 from .store import Store, store_location
 
@@ -42,7 +48,7 @@ def _settings(settings: Settings | None, **overrides: object) -> Settings:
 
 
 def get_embedder(settings: Settings) -> Embedder:
-    from .cpu import resolve_embed_dtype
+    from .index.cpu import resolve_embed_dtype
 
     key = (settings.embed_model, resolve_embed_dtype(settings.embed_dtype), settings.embed_backend)
     with _lock:
@@ -220,7 +226,7 @@ def ask_stream(
     s = _settings(settings, index_dir=index_dir, k=k, model=model)
     question = check_question(question, s.max_question_chars)
     where = make_filter(since, until, outlet)
-    asked = parts.split(question)
+    asked = two_part.split(question)
     if len(asked) > 1:  # two questions in one: each answered, then joined (a partial answer if one is not)
 
         def answer(part: str, earlier: list) -> Answer:
@@ -231,8 +237,8 @@ def ask_stream(
 
         first = answer(asked[0], history or [])
         second = answer(asked[1], [*(history or []), {"role": "user", "content": asked[0]}])
-        joined = parts.join(question, asked, [first, second], NOT_IN_DOCUMENTS)
-        yield from _pieces(joined.text)
+        joined = two_part.join(question, asked, [first, second], NOT_IN_DOCUMENTS)
+        yield from pieces(joined.text)
         yield joined
         return
     if generator is None:
@@ -245,15 +251,15 @@ def ask_stream(
     qvec = retriever.query_vector(searched)
     if where is not None and not catalog.sources(store, where):
         text = f"No indexed article matches the filter ({where.describe()}): widen it, or see `rag sources`."
-        yield from _pieces(text)
+        yield from pieces(text)
         yield Answer(question, text, (), True, (), (), {"total": time.perf_counter() - t0})
         return
     hits = tuple(retriever.search(searched, s.k, query_vector=qvec, where=where))
     # "as TechCrunch reported": its articles too
-    hits += bylines.named_hits(retriever, searched, qvec, hits, where)
-    evidence = citations.candidate_sentences(hits)
+    hits += named_outlets.named_hits(retriever, searched, qvec, hits, where)
+    evidence = candidate_sentences(hits)
     svecs = retriever.embedder.encode([e.text for e in evidence])
-    scored = citations.score_sentences(searched, evidence, qvec, svecs, store.idf, form)
+    scored = score_sentences(searched, evidence, qvec, svecs, store.idf, form)
     timings = {"retrieval": time.perf_counter() - t0}
     drafts: list[Draft] = []
     trace: dict = {}
@@ -276,20 +282,20 @@ def ask_stream(
                 passages[h.source_id] = catalog.with_dateline(head, catalog.source_infos(store).get(h.source_id))
             passages[h.source_id] = f"{passages[h.source_id]} {h.text}"
         yield Progress(f"Reading {len(hits)} passages from {len(passages)} article(s)…")
-        # The model ranks phrases of the evidence, at its own gate (rag/gates.py).
-        gate = gates.answer_gate(scorer.identity, s.answer_gate)
+        # The model ranks phrases of the evidence, at its own gate (rag/answer/gate.py).
+        gate = answer_gate(scorer.identity, s.answer_gate)
         drafts = compose(query, form, scored, store.idf, scorer, passages, text_of, gate)
         if drafts and drafts[0].score is not None:
             trace["score"] = drafts[0].score
         timings["generation"] = time.perf_counter() - tg
-    cites, claims = _citations(drafts, text_of)
+    cites, claims = cite(drafts, text_of)
     cites = tuple(catalog.dressed(c, store) for c in cites)  # title, outlet and date of each article
     if not claims:
         text, cites, claims = NOT_IN_DOCUMENTS, (), ()
     else:
         text = render(form.kind, claims, cites)
     timings["first_token"] = time.perf_counter() - t0
-    yield from _pieces(text)
+    yield from pieces(text)
     timings["total"] = time.perf_counter() - t0
     sources = tuple(dict.fromkeys(c.source_id for c in cites))
     yield Answer(
@@ -305,78 +311,6 @@ def ask_stream(
         form.kind,
         trace,
     )
-
-
-def _citations(
-    drafts: list[Draft], text_of: Callable[[str], str | None]
-) -> tuple[tuple[Citation, ...], tuple[Claim, ...]]:
-    """Citations for the drafts' evidence (each once, numbered from 1), re-checked against the stored text."""
-    cites: dict[tuple[str, int, int, int, int], Citation] = {}
-    claims = []
-    for d in drafts:
-        markers = []
-        for i, ev in enumerate(d.evidence):
-            span = d.span if (i == 0 and d.span) else (-1, -1)
-            key = (ev.source_id, ev.start, ev.end, *span)
-            if key not in cites:
-                c = citations.to_citation(ev, len(cites) + 1)
-                c = dataclasses.replace(c, phrase_start=span[0], phrase_end=span[1])
-                if not citations.verify_citation(c, text_of(c.source_id)):
-                    continue  # cannot happen while quotes are cut from the stored text; never cite what does not resolve
-                cites[key] = c
-            markers.append(cites[key].marker)
-        if markers:
-            claims.append(Claim(d.text, tuple(markers)))
-    used = {m for c in claims for m in c.citations}
-    return tuple(c for c in cites.values() if c.marker in used), tuple(claims)
-
-
-def render(kind: str, claims: tuple[Claim, ...], cites: tuple[Citation, ...]) -> str:
-    """The answer text from its claims, each followed by its markers."""
-
-    def marks(claim: Claim) -> str:
-        return "".join(f" [{m}]" for m in claim.citations)
-
-    if kind == YESNO:
-        by_marker = {c.marker: c for c in cites}
-        first = claims[0]
-        quotes = " ".join(citations.quoted(by_marker[m].quote) for m in first.citations)
-        return f"{first.text}.{marks(first)} {quotes}"
-    if kind == OPEN:
-        return " ".join(f"{c.text}{marks(c)}" for c in claims)
-    items = [f"{c.text}{marks(c)}" for c in claims]
-    if len(items) == 1:
-        return items[0]
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _pieces(text: str) -> Iterator[str]:
-    """The text in word-sized pieces that add up to it, for streaming."""
-    yield from re.findall(r"\S+\s*|\s+", text)
-
-
-NOT_IN_DOCUMENTS = "Not in the documents: they do not say. The closest passages are listed below."
-_PRONOUNS = re.compile(r"\b(he|she|it|they|him|her|them|his|hers|its|their|this|that|there|these|those)\b", re.I)
-
-
-def standalone_question(question: str, history: list) -> str:
-    """A follow-up made searchable on its own.
-
-    When the question leans on an earlier turn ("When did he meet him?"), the
-    names from the previous question are added to it, so retrieval and
-    evidence scoring know who "he" is without being pulled to the old question.
-    """
-    previous = [
-        turn.get("content", "") if isinstance(turn, dict) else str(turn[0])
-        for turn in history
-        if (isinstance(turn, dict) and turn.get("role") == "user") or isinstance(turn, list | tuple)
-    ]
-    previous = [p for p in previous if isinstance(p, str) and p.strip()]
-    if not previous or not (_PRONOUNS.search(question) or len(question.split()) <= 4):
-        return question
-    names = [w for w in re.findall(r"(?<!^)\b[A-Z][\w'’-]+", previous[-1].strip()) if w.lower() not in question.lower()]
-    context = " ".join(dict.fromkeys(names)) or previous[-1].strip()
-    return f"{question} ({context})"
 
 
 def source_text(store: Store, source_id: str) -> str | None:

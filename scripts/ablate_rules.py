@@ -1,10 +1,10 @@
 """Measuring what a rule of the structural check earns: `rag eval` with one part of
-`rag.check.supports` switched off, so its right and wrong answers can be set beside the full
+`rag.verify.checks.supports` switched off, so its right and wrong answers can be set beside the full
 check's.
 
-Covers the parts `supports` calls by name: the answer's role in the sentence (rag/roles.py),
-another event or thing (rag/mismatch.py, rag/qualified.py), negation and degree
-(`polarity_flipped`: rag/polarity.py, rag/qualified.py), the sentence's own people
+Covers the parts `supports` calls by name: the answer's role in the sentence (rag/language/roles.py),
+another event or thing (rag/verify/event.py, rag/verify/qualifier.py), negation and degree
+(`polarity_flipped`: rag/language/polarity.py, rag/verify/qualifier.py), the sentence's own people
 (`mismatch.own_people`) and standing with the qualifier (`stands_with`).
 
 Does not switch off rules used in ranking or in composing lists, yes/no and open answers, or
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import sys
 
-from rag import check
+from rag.verify import checks as check
 
 PARTS = {
     "none": {},
@@ -35,7 +35,7 @@ def main() -> None:
         sys.exit(__doc__)
     for name, off in PARTS[sys.argv[1]].items():
         setattr(check, name, off)  # `supports` looks each up in the module when it runs
-    from rag.cli import cli
+    from rag.serve.cli import cli
 
     cli(sys.argv[2:])
 

@@ -21,7 +21,7 @@ Covers:
   `rag.pipeline.ask` with the bundled model on an index of the seeds;
 - writing docs/benchmarks.md and PNG plots (matplotlib, Agg).
 
-Does not measure retrieval or answer quality (rag.evaluation does), run on a
+Does not measure retrieval or answer quality (rag.measure.run does), run on a
 GPU, measure concurrent queries, or anything past one machine (docs/scaling.md
 reasons about that). Each heavy measurement runs once: on a shared CPU the
 figures are noisy, and the load average is recorded beside them.
@@ -51,8 +51,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.embedding import Embedder, TextEmbedder
 from rag.errors import RagError
+from rag.index.embedding import Embedder, TextEmbedder
 from rag.settings import default_cache_dir
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -197,7 +197,7 @@ def sentence_pool(
     Topics are short lower-case phrases from SciFact titles. Order follows the
     files, so the pool, and so the corpus, is the same on every run.
     """
-    from rag.chunking import sentences
+    from rag.ingest.chunking import sentences
 
     seeds_dir = seeds_dir or ROOT / "seeds"
     texts: list[str] = []
@@ -286,8 +286,8 @@ def edit_corpus(folder: Path, names: Sequence[str], fraction: float, seed: int, 
 
 def chunks_per_doc(docs: Sequence[tuple[str, str]]) -> float:
     """Mean chunks per article with the product's chunker and tokenizer (torch is not loaded)."""
-    from rag import documents
-    from rag.indexing import chunk_document
+    from rag.index.build import chunk_document
+    from rag.ingest import documents
     from rag.settings import Settings
 
     settings = Settings.from_env()
@@ -339,7 +339,7 @@ def _child(kind: str, args: dict) -> dict:
 
 
 def _build_child(args: dict) -> dict:
-    from rag.indexing import build_index
+    from rag.index.build import build_index
     from rag.settings import Settings
     from rag.store import live_version
 
@@ -703,7 +703,7 @@ def _answer_child(args: dict) -> dict:
 
 
 def bench_answer(opts: BenchOptions) -> dict:
-    from rag.generation import bundled_model_path
+    from rag.answer.model import bundled_model_path
 
     questions = seed_questions(opts.questions)
     opts.log(f"[answer] {len(questions)} questions on the seeds with {bundled_model_path().name} ...")
@@ -797,7 +797,7 @@ def _build_section(build: dict) -> list[str]:
         f"Measured {build.get('at', '')}, load {build.get('load', '')}. Synthetic news-like corpus "
         "(`scripts/bench.py: synth_corpus`, seed 0): sentences of the seed articles and SciFact abstracts "
         "recombined into articles of 3-10 paragraphs, with templated news sentences (names, places, "
-        "organisations, numbers varied). Each build runs `rag.indexing.build_index` with the default "
+        "organisations, numbers varied). Each build runs `rag.index.build.build_index` with the default "
         f"settings (index_factory `auto`, OpenVINO {build['rows'][0]['full'].get('dtype', '')} with one "
         "inference stream per core, in the building process) in a fresh child process, nothing "
         "preloaded: build seconds include loading the model. The build streams: batches of 2,048 "

@@ -4,7 +4,7 @@ Measures, in one run on this machine (its CPU and flags printed first and writte
   1. the plain pass: all-MiniLM-L6-v2 in float32, `encode(title + text)` for every abstract
      (batch 32, the library's defaults; text past 256 word pieces is cut, as the model does);
   2. `rag index --rebuild` of the same corpus (one file per abstract), wall-clock, in a
-     subprocess: with the defaults (the precision chosen from the CPU flags, rag/cpu.py), and
+     subprocess: with the defaults (the precision chosen from the CPU flags, rag/index/cpu.py), and
      with each precision forced (int8, bfloat16, float32 on OpenVINO);
   3. SciFact nDCG@10 of each index, and of the same pipeline built with torch in float32
      (the quality reference; --no-fp32 skips it);
@@ -66,8 +66,8 @@ def word_pieces(corpus: Path, index: Path) -> tuple[int, int]:
     """Word pieces the model reads: in the plain pass (cut at 256) and in the index's chunks."""
     import sqlite3
 
-    from rag.embedding import Embedder
-    from rag.indexing import embed_input
+    from rag.index.build import embed_input
+    from rag.index.embedding import Embedder
 
     e = Embedder()
     docs = [json.loads(line) for line in corpus.open()]
@@ -89,7 +89,7 @@ def rag_index(source: Path, index: Path, env: dict[str, str]) -> float:
 
 
 def ndcg(beir: Path, work: Path, index: Path, env: dict[str, str]) -> float:
-    from rag.evaluation import evaluate_beir
+    from rag.measure.run import evaluate_beir
     from rag.settings import Settings
 
     settings = Settings.from_env(environ=dict(os.environ, **env))
@@ -97,8 +97,8 @@ def ndcg(beir: Path, work: Path, index: Path, env: dict[str, str]) -> float:
 
 
 def main() -> None:
-    from rag import cpu
-    from rag.evaluation import write_corpus
+    from rag.index import cpu
+    from rag.measure.run import write_corpus
 
     args = [a for i, a in enumerate(sys.argv[1:], 1) if not a.startswith("--") and not sys.argv[i - 1].startswith("--")]
     with_fp32 = "--no-fp32" not in sys.argv

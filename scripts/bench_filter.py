@@ -54,7 +54,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.filters import Filter, make_filter
-from rag.metrics import percentile
+from rag.measure.metrics import percentile
 from rag.store import ChunkRecord, FolderWriter, Manifest, SourceInfo, chunk_hash, open_store
 
 DIM = 384
@@ -309,7 +309,8 @@ def build_folder(corpus: Corpus, folder: Path, factory: str):
 def build_qdrant(corpus: Corpus, folder: Path, mode: str, limit: float):
     """The corpus in a Qdrant local-mode collection; past `limit` seconds of writing, what was written
     is committed and the corpus cut to it."""
-    from rag.store.qdrant import QdrantLocation, chunk_point_id, source_key
+    from rag.store.qdrant import chunk_point_id, source_key
+    from rag.store.qdrant_location import QdrantLocation
 
     text = f"qdrant+path://{folder.resolve()}/bench" if mode == "path" else "qdrant+memory://bench"
     location = QdrantLocation.parse(text)
@@ -510,7 +511,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def run_store(kind: str, n_chunks: int, n_queries: int, args: argparse.Namespace, work: Path) -> dict:
     import faiss
 
-    from rag.text import tokenize
+    from rag.language.text import tokenize
 
     log(f"{kind}: corpus of {n_chunks:,} chunks ...")
     corpus = make_corpus(n_chunks, args.per_source, max(args.queries, n_queries), args.seed)

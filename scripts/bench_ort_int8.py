@@ -5,7 +5,7 @@ exporter, optionally fuses it with ORT's transformer optimizer, quantises it wit
 `onnxruntime.quantization.quantize_dynamic` in several ways, then times every engine on the
 same SciFact abstracts (title + text, cut at 256 word pieces like the model does), sorted by
 length, in interleaved rounds, and compares every engine's vectors with float32 torch's
-(cosine per text). Tokenisation and mean pooling are rag's own (`rag.ov_encoder.OVEncoder`).
+(cosine per text). Tokenisation and mean pooling are rag's own (`rag.index.openvino_encoder.OVEncoder`).
 
 Usage: PYTHONPATH=. .venv/bin/python scripts/bench_ort_int8.py [--texts 256] [--batch 16]
        [--rounds 3] [--threads 2] [--engines a,b,...] [--work DIR]
@@ -131,7 +131,7 @@ def quantized(
 
 
 def encoder_base():
-    from rag.ov_encoder import OVEncoder
+    from rag.index.openvino_encoder import OVEncoder
 
     enc = OVEncoder.__new__(OVEncoder)
     enc._setup_tokenizer(model_dir())
@@ -180,10 +180,10 @@ class ORTEngine:
 
 
 class OVEngine:
-    """rag's own OpenVINO encoder (rag/ov_encoder.py), two single-threaded streams."""
+    """rag's own OpenVINO encoder (rag/index/openvino_encoder.py), two single-threaded streams."""
 
     def __init__(self, dtype: str, streams: int = 2) -> None:
-        from rag.ov_encoder import OVEncoder
+        from rag.index.openvino_encoder import OVEncoder
 
         self.enc = OVEncoder(model_dir(), dtype, streams)
 

@@ -1,8 +1,8 @@
 """SciFact nDCG@10 and build time of rag's own pipeline with the embedder swapped for ONNX Runtime.
 
-Runs `rag.evaluation.evaluate_beir` (a fresh index of the first N abstracts, every judged query
+Runs `rag.measure.run.evaluate_beir` (a fresh index of the first N abstracts, every judged query
 searched through rag's hybrid search, nDCG@10 over source IDs) in this process, with
-`rag.ov_encoder.OVEncoder` replaced by an ONNX Runtime encoder over the given .onnx file (same
+`rag.index.openvino_encoder.OVEncoder` replaced by an ONNX Runtime encoder over the given .onnx file (same
 tokeniser, same mean pooling and normalisation, two single-threaded sessions fed as rag feeds its
 two OpenVINO streams, batches of `RAG_EMBED_BATCH` sorted by length). Chunks, titles, queries and
 fusion are rag's unchanged: only the vectors differ. `--engine ov` runs the stock encoder
@@ -34,7 +34,7 @@ def option(name: str, default: str) -> str:
 
 
 def ort_encoder_class(onnx_path: Path):
-    from rag.ov_encoder import OVEncoder
+    from rag.index.openvino_encoder import OVEncoder
 
     class ORTEncoder(OVEncoder):
         def __init__(self, location: Path, dtype: str = "float32", streams: int = 1) -> None:
@@ -83,14 +83,14 @@ def ort_encoder_class(onnx_path: Path):
 def main() -> None:
     from bench_build import subset
 
-    from rag import ov_encoder
-    from rag.evaluation import evaluate_beir
+    from rag.index import openvino_encoder
+    from rag.measure.run import evaluate_beir
     from rag.settings import Settings
 
     engine = option("--engine", "ov")
     docs = int(option("--docs", "400"))
     if engine != "ov":
-        ov_encoder.OVEncoder = ort_encoder_class(Path(engine))  # what Embedder._ov constructs
+        openvino_encoder.OVEncoder = ort_encoder_class(Path(engine))  # what Embedder._ov constructs
     work = Path(tempfile.mkdtemp(prefix="bench_ort_ndcg_"))
     beir = subset(Path(option("--beir", "/work/shared/eval/scifact")), work, docs)
     settings = Settings.from_env()

@@ -4,7 +4,7 @@
 local mode (qdrant-client's Python engine). This script takes the points of
 that same collection (vectors, sparse vectors, ids), loads them into an
 `EdgeShard` (Qdrant's Rust engine in process) and runs every judged query
-through `rag.retrieval.Retriever` with dense and BM25 search answered by the
+through `rag.retrieve.hybrid.Retriever` with dense and BM25 search answered by the
 shard, so the fusion, the chunk records and the metric are the product's own.
 Prints nDCG@10, recall and search latency as JSON.
 
@@ -24,11 +24,11 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.evaluation import _read_jsonl, load_qrels, score_rankings, write_corpus
-from rag.indexing import index_config
-from rag.metrics import percentile, unique_ids
+from rag.index.build import index_config
+from rag.measure.metrics import percentile, unique_ids
+from rag.measure.run import _read_jsonl, load_qrels, score_rankings, write_corpus
 from rag.pipeline import get_embedder
-from rag.retrieval import Retriever
+from rag.retrieve.hybrid import Retriever
 from rag.settings import Settings
 from rag.store import store_location
 from rag.store.qdrant import DENSE, SPARSE

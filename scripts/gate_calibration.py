@@ -3,9 +3,9 @@ replay weights, gates and ways of reading the model's score without running the 
 
 Covers:
 - `dump`: for each fact question of an eval set (`rag eval` formats), the candidates
-  `rag.answers.candidates` shortlists, each with its structural score, whether it holds the gold
+  `rag.answer.compose.candidates` shortlists, each with its structural score, whether it holds the gold
   answer, and the model's mean log-probability of it as the reply three ways: given the question
-  and its passages (what `rag.answers.rank` uses), capitalised, and given the passages with no
+  and its passages (what `rag.answer.ranking.rank` uses), capitalised, and given the passages with no
   question (for domain-conditional PMI);
 - `replay`: for each reading of the model's score and each weight, how often the right candidate
   ranks first, and the most right answers any gate keeps at a cap on wrong ones.
@@ -22,12 +22,12 @@ from __future__ import annotations
 import argparse
 import json
 
-from rag import answers, citations
-from rag.evaluation import load_questions
-from rag.generation import get_generator
-from rag.metrics import answer_correct
+from rag.answer import compose, evidence, ranking
+from rag.answer.model import get_generator
+from rag.measure.metrics import answer_correct
+from rag.measure.run import load_questions
 from rag.pipeline import get_retriever
-from rag.questions import FACT, analyse
+from rag.question.form import FACT, analyse
 from rag.settings import Settings
 
 READINGS = {
@@ -48,23 +48,23 @@ def dump(questions: str, index: str, out: str) -> None:
                 continue
             qvec = r.query_vector(q["question"])
             hits = tuple(r.search(q["question"], s.k, query_vector=qvec))
-            ev = citations.candidate_sentences(hits)
+            ev = evidence.candidate_sentences(hits)
             sv = r.embedder.encode([e.text for e in ev])
-            scored = citations.score_sentences(q["question"], ev, qvec, sv, r.store.idf, form)
+            scored = evidence.score_sentences(q["question"], ev, qvec, sv, r.store.idf, form)
             row: dict = {"id": q["id"], "answerable": q["answerable"], "cands": []}
             if scored and scored[0].score >= s.abstain_threshold:
-                top = citations.near_best(scored)
-                cands = answers.candidates(q["question"], form, top, r.store.idf)[: answers.MAX_SCORED]
+                top = evidence.near_best(scored)
+                cands = compose.candidates(q["question"], form, top, r.store.idf)[: ranking.MAX_SCORED]
                 if cands:
                     passages = list(dict.fromkeys(x.evidence.text for x in cands))[:3]
                     texts = [x.phrase.text for x in cands]
                     both = texts + [t[:1].upper() + t[1:] for t in texts]
-                    lm = gen.score(answers.answer_prompt(q["question"], passages), both)
-                    noq = gen.score(answers.answer_prompt("", passages), texts)
+                    lm = gen.score(ranking.answer_prompt(q["question"], passages), both)
+                    noq = gen.score(ranking.answer_prompt("", passages), texts)
                     for i, x in enumerate(cands):
                         right = bool(q["answerable"] and answer_correct(x.phrase.text, q["answers"]))
                         row["cands"].append(
-                            {"text": x.phrase.text, "struct": answers.total(x), "lm": lm[i],
+                            {"text": x.phrase.text, "struct": ranking.total(x), "lm": lm[i],
                              "lm_cap": lm[len(texts) + i], "lm_noq": noq[i], "right": right}
                         )  # fmt: skip
             fh.write(json.dumps(row) + "\n")

@@ -1,4 +1,4 @@
-"""How well rag.metadata reads articles' titles, outlets, authors and dates.
+"""How well rag.ingest.metadata reads articles' titles, outlets, authors and dates.
 
 Covers:
 - a folder with an expected.json (file name -> {title, outlet, author, date}, as in
@@ -21,7 +21,7 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-from rag.metadata import ArticleMeta, read_meta
+from rag.ingest.metadata import ArticleMeta, read_meta
 
 FIELDS = ("title", "outlet", "author", "date")
 KINDS = {".html": "HTML", ".htm": "HTML", ".pdf": "PDF", ".md": "Markdown", ".markdown": "Markdown", ".txt": "text"}

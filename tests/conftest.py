@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.embedding import TextEmbedder, pieces_from_offsets
-from rag.generation import Scorer
+from rag.answer.model import Scorer
+from rag.index.embedding import TextEmbedder, pieces_from_offsets
 from rag.settings import Settings
 
 # Gradio must not try to reach the network from tests.
@@ -66,7 +66,7 @@ class FakeScorer:
     """A scripted 'GGUF model' that scores continuations by a preference function and records its calls."""
 
     name = "fake.gguf"
-    identity = "fake"  # no measured gate: BUNDLED_GATE applies (rag/gates.py)
+    identity = "fake"  # no measured gate: BUNDLED_GATE applies (rag/answer/gate.py)
 
     def __init__(self, prefer=None) -> None:
         self.prefer = prefer or (lambda text: 0.0)

@@ -14,10 +14,11 @@ import re
 import pytest
 
 import rag
-from rag import check, parts
 from rag.errors import QuestionError
-from rag.pipeline import standalone_question
+from rag.question import two_part
+from rag.question.follow_up import standalone_question
 from rag.store import open_store
+from rag.verify import checks
 
 from .conftest import FakeEmbedder, FakeScorer
 
@@ -114,7 +115,7 @@ def test_a_request_is_answered_like_the_question_it_asks(settings, embedder, cor
     assert answer.kind == "list"
     assert [c.text for c in answer.claims] == ["France", "Germany", "Italy"]
     assert "the countries whose delegations will attend the summit." in embedder.encoded  # searched by
-    assert "list" not in check.content_terms("List the countries whose delegations will attend the summit.")
+    assert "list" not in checks.content_terms("List the countries whose delegations will attend the summit.")
 
 
 def test_a_list_whose_best_item_the_model_finds_unlikely_abstains(settings, embedder, corpus) -> None:
@@ -243,9 +244,9 @@ def test_two_questions_in_one_are_answered_part_by_part(indexed, embedder) -> No
         "Which company, known for its e-readers, sells cables, and which is accused of fraud?",
         "What bank raised rates, and whose decisions are awaited by investors?",
     ]:
-        assert parts.split(one) == [one]
-    assert parts.split("Who met Musk and Altman in April?") == ["Who met Musk and Altman in April?"]
-    assert parts.split("How many people and which companies attended?") == [
+        assert two_part.split(one) == [one]
+    assert two_part.split("Who met Musk and Altman in April?") == ["Who met Musk and Altman in April?"]
+    assert two_part.split("How many people and which companies attended?") == [
         "How many people and which companies attended?"
     ]
 
@@ -253,7 +254,7 @@ def test_two_questions_in_one_are_answered_part_by_part(indexed, embedder) -> No
 def test_the_outlet_in_an_articles_head_counts_for_each_of_its_sentences(tmp_path, embedder) -> None:
     # The source line sits in the article's head, its first chunk; the sentence that answers, far
     # below it, is retrieved alone. A question naming the outlet is still answered from that
-    # article. (A "By ..." byline would also bring its chunk in, rag/bylines.py: not this test.)
+    # article. (A "By ..." byline would also bring its chunk in, rag/retrieve/named_outlets.py: not this test.)
     src = tmp_path / "src"
     src.mkdir()
     filler = " ".join(f"Paragraph {i} is about the weather in the hills, rain and wind and fog." for i in range(12))
@@ -282,9 +283,9 @@ def test_a_person_the_question_names_is_not_the_answer_in_full(settings, embedde
     answer, _ = _ask(settings, embedder, "Which tech investors will Ferreira meet?")
     assert answer.text == "Tom Hale [1]"
     # A possessive names her too: she is no candidate for "Ferreira's team".
-    from rag.answers import candidates
-    from rag.evidence_types import Evidence, Scored
-    from rag.questions import analyse
+    from rag.answer.compose import candidates
+    from rag.answer.records import Evidence, Scored
+    from rag.question.form import analyse
 
     sentence = text.split("\n\n")[1]
     ev = Evidence("ohio", "ohio#0", "Friends", 0, len(sentence), sentence, 1)
@@ -292,8 +293,8 @@ def test_a_person_the_question_names_is_not_the_answer_in_full(settings, embedde
     found_names = [c.phrase.text for c in candidates(q, analyse(q), [Scored(ev, 1.0, 1.0, 1.0)], lambda t: 1.0)]
     assert "Tom Hale" in found_names and not any("Ferreira" in n for n in found_names)
     # A regnal number is no surname: "Duke William II" may answer a question about "Harold II".
-    from rag.answers import _fuller_name
-    from rag.phrases import phrases
+    from rag.answer.compose import _fuller_name
+    from rag.language.phrases import phrases
 
     found = {p.text: p for p in phrases("Duke William II killed Harold II. Tom Hale and Governor Ana Ferreira met.")}
     assert not _fuller_name(found["Duke William II"], {"harold", "ii"})
@@ -302,9 +303,9 @@ def test_a_person_the_question_names_is_not_the_answer_in_full(settings, embedde
 
 def test_a_list_names_each_person_once_in_full() -> None:
     # Two sentences name the same person, once by surname: one item, the full name.
-    from rag.evidence_types import Candidate, Evidence
-    from rag.lists import list_items
-    from rag.phrases import Phrase
+    from rag.answer.lists import list_items
+    from rag.answer.records import Candidate, Evidence
+    from rag.language.phrases import Phrase
 
     def cand(text: str, at: int, rank: float) -> Candidate:
         ev = Evidence("a", "a:0", "", at, at + 40, f"{text} will meet the president.", 1)

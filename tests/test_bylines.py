@@ -1,10 +1,10 @@
-"""Articles a question names by their outlet are searched too (rag/bylines.py)."""
+"""Articles a question names by their outlet are searched too (rag/retrieve/named_outlets.py)."""
 
 from __future__ import annotations
 
 import rag
-from rag import bylines
 from rag.pipeline import get_retriever
+from rag.retrieve import named_outlets
 
 from .conftest import FakeEmbedder, FakeScorer
 
@@ -36,14 +36,14 @@ def _index(tmp_path):
 def test_outlets_read_at_indexing_name_articles(tmp_path) -> None:
     s, embedder = _index(tmp_path)
     store = get_retriever(s, embedder).store
-    assert bylines.bylines(store) == {
+    assert named_outlets.bylines(store) == {
         "post": "The Andes Post | Daily Edition",
         "sun": "The Daily Sun",
         "fortune": "Fortune",
         "sports": "The Independent - Sports",
         "life": "The Independent - Life and Style",
     }
-    named = bylines.named_sources
+    named = named_outlets.named_sources
     assert named("What did The Andes Post report about the strike?", store) == {"the andes post": {"post"}}
     assert named("Did Fortune report on copper?", store) == {"fortune": {"fortune"}}
     assert named("Did the miners make a fortune?", store) == {}  # not a name

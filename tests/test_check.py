@@ -13,7 +13,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from rag.verify import verify_claim
+from rag.answer.claim_check import verify_claim
 
 CLAIMS = Path(__file__).parent / "data" / "claims.jsonl"
 

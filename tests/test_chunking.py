@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag.chunking import Span, chunk, chunk_stream, sentences
+from rag.ingest.chunking import Span, chunk, chunk_stream, sentences
 
 from .conftest import FakeEmbedder
 
@@ -79,7 +79,7 @@ def test_over_long_sentence_is_cut_within_window() -> None:
 
 @pytest.mark.model
 def test_real_tokenizer_counts_word_pieces() -> None:
-    from rag.embedding import Embedder
+    from rag.index.embedding import Embedder
 
     e = Embedder()
     assert e.count_tokens("hello world") == 2

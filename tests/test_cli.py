@@ -6,7 +6,7 @@ import json
 
 from click.testing import CliRunner
 
-from rag.cli import cli
+from rag.serve.cli import cli
 
 
 def test_index_then_search_json(settings, embedder, monkeypatch) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag import documents
 from rag.errors import SourceError
+from rag.ingest import documents
 from rag.settings import Settings
 
 MB = Settings().max_file_mb
@@ -130,7 +130,7 @@ def test_large_binary_file_is_refused_from_its_first_block(tmp_path, monkeypatch
 
 
 def test_front_matter_is_left_out_of_the_text_but_a_rule_over_prose_is_kept(tmp_path) -> None:
-    from rag.documents import read_text
+    from rag.ingest.documents import read_text
 
     (tmp_path / "a.md").write_text("---\ntitle: Tides\ndate: 2024-01-02\n---\n\n# Tides\n\nThe tide turned.\n")
     (tmp_path / "b.md").write_text("---\nA line of prose, not a mapping.\n---\n\nMore prose.\n")

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag import ov_encoder
-from rag.embedding import Embedder
 from rag.errors import SettingsError
+from rag.index import openvino_encoder
+from rag.index.embedding import Embedder
 
 from .conftest import SEEDS
 
@@ -37,11 +37,11 @@ def _st_folder(tmp_path: Path, pooling: dict, modules: list[str]) -> Path:
 def test_only_mean_pooled_models_go_to_openvino(tmp_path) -> None:
     mean = {"pooling_mode_mean_tokens": True, "pooling_mode_cls_token": False}
     cls = {"pooling_mode_mean_tokens": False, "pooling_mode_cls_token": True}
-    assert ov_encoder.supported(_st_folder(tmp_path / "a", mean, ["Transformer", "Pooling", "Normalize"]))
-    assert ov_encoder.supported(_st_folder(tmp_path / "b", mean, ["Transformer", "Pooling"]))
-    assert not ov_encoder.supported(_st_folder(tmp_path / "c", cls, ["Transformer", "Pooling"]))
-    assert not ov_encoder.supported(_st_folder(tmp_path / "d", mean, ["Transformer", "Pooling", "Dense"]))
-    assert not ov_encoder.supported(tmp_path / "missing")
+    assert openvino_encoder.supported(_st_folder(tmp_path / "a", mean, ["Transformer", "Pooling", "Normalize"]))
+    assert openvino_encoder.supported(_st_folder(tmp_path / "b", mean, ["Transformer", "Pooling"]))
+    assert not openvino_encoder.supported(_st_folder(tmp_path / "c", cls, ["Transformer", "Pooling"]))
+    assert not openvino_encoder.supported(_st_folder(tmp_path / "d", mean, ["Transformer", "Pooling", "Dense"]))
+    assert not openvino_encoder.supported(tmp_path / "missing")
 
 
 def test_unknown_backend_or_dtype_names_the_choices() -> None:
@@ -70,7 +70,9 @@ def test_openvino_and_torch_vectors_agree(dtype: str, worst: float, mean: float)
 @pytest.mark.model
 def test_a_query_with_a_converted_model_does_not_import_torch() -> None:
     Embedder().encode(["warm the conversion cache"])
-    code = "import sys; from rag.embedding import Embedder; Embedder().encode(['x']); print('torch' in sys.modules)"
+    code = (
+        "import sys; from rag.index.embedding import Embedder; Embedder().encode(['x']); print('torch' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     assert out.stdout.strip() == "False"
 
@@ -86,7 +88,7 @@ def test_first_run_converts_and_quantises_quietly(tmp_path) -> None:
 
     env = dict(os.environ, RAG_CACHE_DIR=str(tmp_path / "cache"), RAG_EMBED_DTYPE="int8")
     args = ["index", "--source", str(SEEDS), "--index", str(tmp_path / "index"), "--json"]
-    code = "import sys; from rag.cli import cli; sys.argv = ['rag', *sys.argv[1:]]; cli()"
+    code = "import sys; from rag.serve.cli import cli; sys.argv = ['rag', *sys.argv[1:]]; cli()"
     out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["added"] == 4

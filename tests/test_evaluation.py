@@ -1,4 +1,4 @@
-"""rag.metrics, rag.scoring and rag.evaluation on hand-made cases whose figures are known; no model is loaded.
+"""rag.measure.metrics, rag.measure.scoring and rag.measure.run on hand-made cases whose figures are known; no model is loaded.
 
 Every expected figure below is written out as a number worked by hand (the
 working is in the comments), never recomputed with the formula under test.
@@ -13,10 +13,11 @@ from types import SimpleNamespace
 import pytest
 from click.testing import CliRunner
 
-from rag import evaluation as ev
-from rag import metrics as m
-from rag import scoring as sc
 from rag.errors import RagError
+from rag.measure import metrics as m
+from rag.measure import run as ev
+from rag.measure import scoring as sc
+from rag.pipeline import source_text
 from rag.results import Answer, Citation, Hit, IndexStats
 
 # ---------------------------------------------------------------- ranking metrics
@@ -395,9 +396,8 @@ def test_question_set_finds_the_articles_beside_the_questions(tmp_path: Path) ->
         ev.question_set(tmp_path / "alone.jsonl", tmp_path / "missing")
 
 
-def _fake_pipeline(monkeypatch: pytest.MonkeyPatch, items: list[dict], answers: list[Answer]) -> dict:
-    import rag.pipeline
-
+def _fake_pipeline(items: list[dict], answers: list[Answer]) -> dict:
+    """A stand-in for rag.pipeline, handed to evaluate_questions as `api` (its `api` entry)."""
     by_question = {i["question"]: a for i, a in zip(items, answers, strict=True)}
     seen: dict = {"asked": [], "built": []}
 
@@ -411,9 +411,12 @@ def _fake_pipeline(monkeypatch: pytest.MonkeyPatch, items: list[dict], answers: 
         return IndexStats(str(settings.index_dir), 3, 0, 0, 0, 0, 3, 3, 1.5)
 
     store = SimpleNamespace(source=lambda sid: SimpleNamespace(text=SOURCES[sid]) if sid in SOURCES else None)
-    monkeypatch.setattr(rag.pipeline, "ask", fake_ask)
-    monkeypatch.setattr(rag.pipeline, "build_index", fake_build)
-    monkeypatch.setattr(rag.pipeline, "get_retriever", lambda settings: SimpleNamespace(store=store))
+    seen["api"] = SimpleNamespace(
+        ask=fake_ask,
+        build_index=fake_build,
+        get_retriever=lambda settings: SimpleNamespace(store=store),
+        source_text=source_text,
+    )
     return seen
 
 
@@ -424,27 +427,27 @@ def _write_set(folder: Path, items: list[dict]) -> Path:
     return path
 
 
-def test_evaluate_questions_over_the_configured_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_evaluate_questions_over_the_configured_index(tmp_path: Path) -> None:
     items, answers = _fake_set()
-    seen = _fake_pipeline(monkeypatch, items, answers)
+    seen = _fake_pipeline(items, answers)
     path = _write_set(tmp_path / "set", items)
-    report = ev.evaluate_questions(path, ev.Settings(k=8, index_dir=tmp_path / "idx"), progress=False)
+    settings = ev.Settings(k=8, index_dir=tmp_path / "idx")
+    report = ev.evaluate_questions(path, settings, progress=False, api=seen["api"])
     assert seen["asked"] == [items[0]["question"]] + [i["question"] for i in items]  # one warm-up first
     assert seen["built"] == [] and seen["settings"].index_dir == tmp_path / "idx"
     assert report["metrics"]["citations"]["verbatim"] == 0.9
     assert len(report["rows"]) == 8
 
 
-def test_evaluate_questions_indexes_the_articles_beside_the_set(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_evaluate_questions_indexes_the_articles_beside_the_set(tmp_path: Path) -> None:
     items, answers = _fake_set()
-    seen = _fake_pipeline(monkeypatch, items, answers)
+    seen = _fake_pipeline(items, answers)
     (tmp_path / "set" / "articles").mkdir(parents=True)
     _write_set(tmp_path / "set", items)
     report = ev.evaluate_questions(
-        tmp_path / "set", ev.Settings(k=8), work_dir=tmp_path / "work", types=["null"], limit=1, progress=False
-    )
+        tmp_path / "set", ev.Settings(k=8), work_dir=tmp_path / "work", types=["null"], limit=1, progress=False,
+        api=seen["api"],
+    )  # fmt: skip
     assert seen["built"] == [(tmp_path / "set" / "articles", tmp_path / "work" / "index")]
     assert seen["settings"].source_dir == tmp_path / "set" / "articles"
     assert [r["id"] for r in report["rows"]] == ["5"]
@@ -502,9 +505,7 @@ def test_score_rankings_averages_over_judged_queries() -> None:
     assert f["mrr"] == pytest.approx(0.75)
 
 
-def test_evaluate_beir_maps_files_back_to_corpus_ids(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import rag.pipeline
-
+def test_evaluate_beir_maps_files_back_to_corpus_ids(tmp_path: Path) -> None:
     folder = _beir(tmp_path)
     built = {}
 
@@ -517,9 +518,8 @@ def test_evaluate_beir_maps_files_back_to_corpus_ids(tmp_path: Path, monkeypatch
         order = ["First", "Gamma text."] if "alpha" in query else ["Gamma text.", "Second title"]
         return [_hit(stems[t], i) for i, t in enumerate(order, start=1)]
 
-    monkeypatch.setattr(rag.pipeline, "build_index", fake_build)
-    monkeypatch.setattr(rag.pipeline, "search", fake_search)
-    report = ev.evaluate_beir(folder, ev.Settings(), work_dir=tmp_path / "work", progress=False)
+    api = SimpleNamespace(build_index=fake_build, search=fake_search)
+    report = ev.evaluate_beir(folder, ev.Settings(), work_dir=tmp_path / "work", progress=False, api=api)
     f = report["metrics"]
     assert built["source"] == tmp_path / "work" / "source"
     assert f["queries"] == 2 and f["corpus"] == 3 and f["build_seconds"] == 1.5
@@ -540,7 +540,7 @@ def test_beir_work_dir_is_under_the_cache(monkeypatch: pytest.MonkeyPatch, tmp_p
 
 
 def test_cli_eval_needs_exactly_one_input(tmp_path: Path) -> None:
-    from rag.cli import cli
+    from rag.serve.cli import cli
 
     result = CliRunner().invoke(cli, ["eval"])
     assert result.exit_code == 2 and "either" in result.output
@@ -551,7 +551,7 @@ def test_cli_eval_needs_exactly_one_input(tmp_path: Path) -> None:
 def test_cli_eval_prints_figures_and_writes_rows_only_when_asked(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from rag.cli import cli
+    from rag.serve.cli import cli
 
     items, answers = _fake_set()
     report = sc.score_answers(items, answers, k=8)

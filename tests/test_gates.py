@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 import rag
-from rag import gates
-from rag.cli import cli
+from rag.answer import gate
 from rag.errors import GateError
+from rag.serve.cli import cli
 from rag.settings import Settings, parse_gate
 
 from .conftest import FakeEmbedder, FakeScorer
@@ -37,11 +37,11 @@ def test_the_setting_is_auto_or_a_number_checked_when_settings_are_built() -> No
 
 
 def test_each_measured_model_has_its_own_gate_and_others_the_bundled_one() -> None:
-    assert gates.answer_gate("SmolLM2 135M") == gates.BUNDLED_GATE
-    assert gates.answer_gate("Qwen2.5-Coder 0.5B") == gates.GATES["qwen2.5-coder 0.5b"] > gates.BUNDLED_GATE
-    assert gates.answer_gate("Qwen2.5-Coder 1.5B") == gates.GATES["qwen2.5-coder 1.5b"] > gates.BUNDLED_GATE
-    assert gates.answer_gate("some other model 7b") == gates.BUNDLED_GATE
-    assert gates.answer_gate("qwen2.5-coder 0.5b", "0.25") == 0.25  # the setting wins
+    assert gate.answer_gate("SmolLM2 135M") == gate.BUNDLED_GATE
+    assert gate.answer_gate("Qwen2.5-Coder 0.5B") == gate.GATES["qwen2.5-coder 0.5b"] > gate.BUNDLED_GATE
+    assert gate.answer_gate("Qwen2.5-Coder 1.5B") == gate.GATES["qwen2.5-coder 1.5b"] > gate.BUNDLED_GATE
+    assert gate.answer_gate("some other model 7b") == gate.BUNDLED_GATE
+    assert gate.answer_gate("qwen2.5-coder 0.5b", "0.25") == 0.25  # the setting wins
 
 
 @pytest.fixture

@@ -29,12 +29,13 @@ from pathlib import Path
 import pytest
 
 import rag
-from rag import documents, pipeline
-from rag.embedding import TextEmbedder
+from rag import pipeline
 from rag.errors import QuestionError
-from rag.indexing import index_config
+from rag.index.build import index_config
+from rag.index.embedding import TextEmbedder
+from rag.ingest import documents
 from rag.pipeline import check_question
-from rag.retrieval import Retriever
+from rag.retrieve.hybrid import Retriever
 from rag.settings import Settings
 from rag.store import LOCK, live_version, open_store
 
@@ -82,14 +83,14 @@ if kill_at == "switch":  # the new version renamed into place, CURRENT not yet s
     os.replace = replace
 vanish = os.environ.get("HARDEN_VANISH")
 if vanish:  # a file the scan listed disappears before it is read
-    from rag import documents
+    from rag.ingest import documents
     real_scan = documents.scan
     def scan(source_dir):
         found = real_scan(source_dir)
         os.unlink(os.path.join(source_dir, vanish))
         return found
     documents.scan = scan
-from rag.cli import cli
+from rag.serve.cli import cli
 cli(sys.argv[1:], prog_name="rag", obj=obj)
 """
 
@@ -594,7 +595,7 @@ def test_question_with_too_many_tokens_is_a_clear_error(seeds) -> None:
 
 
 def _bad_models(folder: Path) -> dict[str, Path]:
-    from rag.generation import bundled_model_path
+    from rag.answer.model import bundled_model_path
 
     folder.mkdir(exist_ok=True)
     (folder / "notes.gguf").write_text("these are notes, not a model\n")
@@ -642,8 +643,8 @@ def test_bad_gguf_is_reported_even_when_the_answer_abstains(seeds, tmp_path) -> 
 
 
 def test_missing_embedding_model_folder_is_named() -> None:
-    from rag.embedding import Embedder
     from rag.errors import ModelError
+    from rag.index.embedding import Embedder
 
     with pytest.raises(ModelError, match="/nonexistent does not exist"):
         Embedder("/nonexistent")

@@ -29,10 +29,11 @@ from types import SimpleNamespace
 import pytest
 
 import rag
-from rag import pipeline, ui
+from rag import pipeline
 from rag.errors import QuestionError
-from rag.indexing import build_index
+from rag.index.build import build_index
 from rag.results import Answer, Citation
+from rag.serve import chat
 from rag.settings import Settings
 from rag.store import live_version
 
@@ -77,7 +78,7 @@ def ui_server(tmp_path_factory):
     build_index(Settings(source_dir=SEEDS, index_dir=index_dir), embedder=FakeEmbedder())
     port = free_port()
     log = open(root / "server.log", "w+b")  # noqa: SIM115 - read back by the tests, closed below
-    cmd = [str(RAG_BIN)] if RAG_BIN.exists() else [sys.executable, "-c", "from rag.cli import cli; cli()"]
+    cmd = [str(RAG_BIN)] if RAG_BIN.exists() else [sys.executable, "-c", "from rag.serve.cli import cli; cli()"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
     env.update(GRADIO_SERVER_NAME="0.0.0.0", GRADIO_SHARE="True", GRADIO_ANALYTICS_ENABLED="False")
     proc = subprocess.Popen(
@@ -138,7 +139,7 @@ def _paths(index_dir: Path) -> list[str]:
         f"/gradio_api/file={version}/manifest.json",
         f"/gradio_api/file={index_dir}/CURRENT",
         f"/file={version}/chunks.sqlite",
-        f"/gradio_api/file={REPO}/rag/ui.py",
+        f"/gradio_api/file={REPO}/rag/serve/chat.py",
         f"/gradio_api/file={SEEDS}/003_3298cd6367d0e3cf.txt",
         "/gradio_api/file=http://example.com/x",
         "/gradio_api/proxy=http://example.com/",
@@ -220,21 +221,21 @@ class _FakeDemo:
 
 def _launch_kwargs(monkeypatch) -> dict:
     seen: dict = {}
-    monkeypatch.setattr(ui, "build_app", lambda settings: _FakeDemo(seen))
-    monkeypatch.setattr(ui, "warm_up", lambda settings: None)
-    ui.launch(Settings())
+    monkeypatch.setattr(chat, "build_app", lambda settings: _FakeDemo(seen))
+    monkeypatch.setattr(chat, "warm_up", lambda settings: None)
+    chat.launch(Settings())
     return seen
 
 
 def test_ui_defaults_to_loopback_and_never_shares(monkeypatch) -> None:
     from click.testing import CliRunner
 
-    from rag.cli import cli
+    from rag.serve.cli import cli
 
     seen = _launch_kwargs(monkeypatch)
     assert seen["server_name"] == "127.0.0.1" and seen["share"] is False
     called = {}
-    monkeypatch.setattr(ui, "launch", lambda settings, host, port: called.update(host=host, port=port))
+    monkeypatch.setattr(chat, "launch", lambda settings, host, port: called.update(host=host, port=port))
     assert CliRunner().invoke(cli, ["ui"]).exit_code == 0
     assert called == {"host": "127.0.0.1", "port": 7860}
 
@@ -285,7 +286,7 @@ def test_concurrent_asks_get_their_own_answers(monkeypatch, tmp_path) -> None:
         yield Answer(question, text, (cite,), False, (question,), ())
 
     monkeypatch.setattr(pipeline, "ask_stream", fake_ask_stream)
-    demo = ui.build_app(Settings(index_dir=tmp_path / "index"))
+    demo = chat.build_app(Settings(index_dir=tmp_path / "index"))
     port = free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
     try:
@@ -319,15 +320,15 @@ def seeds(real_seeds_index) -> Settings:
 
 SMALL = "smollm2-135m"
 SERVE = (
-    "import sys; from rag import ui; from rag.settings import Settings; "
-    "ui.build_app(Settings.from_env(index_dir=sys.argv[1])).launch(server_name='127.0.0.1', "
+    "import sys; from rag.serve import chat; from rag.settings import Settings; "
+    "chat.build_app(Settings.from_env(index_dir=sys.argv[1])).launch(server_name='127.0.0.1', "
     "server_port=int(sys.argv[2]), quiet=True)"
 )
 
 
 @pytest.fixture(scope="module")
 def served_seeds(seeds):
-    """`ui.build_app(settings)` launched in its own process (so its memory can be measured alone)."""
+    """`chat.build_app(settings)` launched in its own process (so its memory can be measured alone)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
     proc = subprocess.Popen(

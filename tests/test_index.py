@@ -115,7 +115,7 @@ def test_hybrid_search_finds_exact_terms_dense_misses(settings, embedder) -> Non
 
 
 def test_large_file_is_indexed_from_blocks_with_exact_offsets(settings, embedder, corpus, monkeypatch) -> None:
-    from rag import documents
+    from rag.ingest import documents
 
     monkeypatch.setattr(documents, "STREAM_BYTES", 2048)
     monkeypatch.setattr(documents, "BLOCK_BYTES", 100)
@@ -139,7 +139,7 @@ def test_large_file_is_indexed_from_blocks_with_exact_offsets(settings, embedder
 
 def test_a_file_failing_part_way_leaves_no_rows_behind(settings, embedder, corpus, monkeypatch) -> None:
     """A large file whose reading fails after some chunks were written is taken out whole."""
-    from rag import documents
+    from rag.ingest import documents
 
     settings = settings.replace(build_batch=8)
     real_blocks = documents.Document.blocks

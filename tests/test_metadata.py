@@ -1,4 +1,4 @@
-"""rag.metadata: an article's title, outlet, author and date, read from the file itself."""
+"""rag.ingest.metadata: an article's title, outlet, author and date, read from the file itself."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.metadata import ArticleMeta, read_meta
+from rag.ingest.metadata import ArticleMeta, read_meta
 
 META = Path(__file__).resolve().parent / "data" / "meta"
 EXPECTED: dict[str, dict[str, str]] = json.loads((META / "expected.json").read_text(encoding="utf-8"))

@@ -1,4 +1,4 @@
-"""The default model's parts (rag/model_parts.py): joined in numeric order, checked, renamed.
+"""The default model's parts (rag/answer/model_parts.py): joined in numeric order, checked, renamed.
 
 What is checked: parts join into the pinned file under its final name; a wrong hash or size
 leaves no file (and no temporary one) and says what to run; a missing part package says what
@@ -11,9 +11,9 @@ import hashlib
 
 import pytest
 
-from rag import model_parts
+from rag.answer import model_parts
+from rag.answer.model import resolve_model_path
 from rag.errors import ModelError
-from rag.generation import resolve_model_path
 
 
 def _parts(tmp_path, blobs: list[bytes]):

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 import rag
-from rag.order import asked_order, dates
+from rag.answer.time_order import asked_order, dates
 
 from .conftest import FakeEmbedder, FakeScorer
 

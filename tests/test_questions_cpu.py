@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from rag import cpu
-from rag.check import name_runs
-from rag.embedding import Embedder
-from rag.questions import analyse, described_as, without_request
+from rag.index import cpu
+from rag.index.embedding import Embedder
+from rag.question.form import analyse, described_as
+from rag.question.request import without_request
+from rag.verify.checks import name_runs
 
 
 @pytest.mark.parametrize(

@@ -25,16 +25,16 @@ from __future__ import annotations
 
 import pytest
 
-from rag import check
-from rag.answers import candidates
-from rag.evidence_types import Evidence, Scored
-from rag.phrases import _trim, parse, phrases
-from rag.polarity import carries, negations, unasserted
-from rag.questions import FACT, LIST, analyse
-from rag.roles import named_as
-from rag.statements import yes_no
-from rag.text import tokenize
-from rag.verify import _claim_sentences, verify_claim
+from rag.answer.claim_check import _claim_sentences, verify_claim
+from rag.answer.compose import candidates
+from rag.answer.records import Evidence, Scored
+from rag.answer.sentences import yes_no
+from rag.language.phrases import _trim, parse, phrases
+from rag.language.polarity import carries, negations, unasserted
+from rag.language.roles import named_as
+from rag.language.text import tokenize
+from rag.question.form import FACT, LIST, analyse
+from rag.verify import checks
 
 
 def _idf(term: str) -> float:
@@ -54,14 +54,14 @@ def test_a_negation_with_a_typographic_apostrophe_counts() -> None:
 def test_only_a_negation_that_bears_on_the_question_flips_it() -> None:
     q = "Does the guide keep readers updated on the best new phones?"
     aside = "We will keep this guide updated with the best new phones, and other picks if ours doesn't suit you."
-    assert negations(aside) == 1 and not check.polarity_flipped(q, aside)
-    assert check.polarity_flipped(q, "We will not keep this guide updated with the best new phones.")
+    assert negations(aside) == 1 and not checks.polarity_flipped(q, aside)
+    assert checks.polarity_flipped(q, "We will not keep this guide updated with the best new phones.")
     # A question word standing as a mere preposition ("like") does not draw the negation in.
     liked = "Does the guide keep readers updated on the phones we like?"
     aside2 = "We will keep this guide updated with the phones we like, and other picks if ours doesn't look like yours."
-    assert not check.polarity_flipped(liked, aside2)
+    assert not checks.polarity_flipped(liked, aside2)
     # "non-" negates too: "non-competitive" asks what "aren't competitive" says.
-    assert not check.polarity_flipped(
+    assert not checks.polarity_flipped(
         "Are the sellers setting non-competitive prices?", "The sellers set prices that aren't competitive."
     )
 
@@ -170,12 +170,12 @@ def test_a_sentence_that_names_the_subject_must_carry_the_question_alone() -> No
     q = "When did Norway close the border crossing at Storskog to lorries?"
     before = "Norway closed the border crossing at Storskog to lorries on March 3, 1999."
     sentence = "On March 9, 1999, Norway reopened talks about Storskog."
-    alone = check.supports(q, "March 9, 1999", sentence, _idf, context=[before])
+    alone = checks.supports(q, "March 9, 1999", sentence, _idf, context=[before])
     assert not alone.ok and "covers" in alone.reason
     # A sentence that does not name the subject ("That crossing") may lean on the one before.
     anaphor = "That crossing reopened on March 9, 1999."
     q2 = "When did the Storskog crossing of Norway reopen?"
-    assert check.supports(q2, "March 9, 1999", anaphor, _idf, context=["Norway runs the Storskog crossing."]).ok
+    assert checks.supports(q2, "March 9, 1999", anaphor, _idf, context=["Norway runs the Storskog crossing."]).ok
 
 
 @pytest.mark.parametrize(
@@ -297,22 +297,22 @@ def test_what_kind_of_asks_for_one_kind_said_with_the_noun() -> None:
 
 def test_a_question_for_the_least_is_not_answered_by_the_most() -> None:
     most = "The main trades of the valley are weaving and dyeing."
-    assert check.polarity_flipped("What are the least main trades of the valley?", most)
-    assert not check.polarity_flipped("What are the main trades of the valley?", most)
-    assert check.polarity_flipped("What is the largest town of the valley?", "The smallest town of the valley is Orm.")
-    assert check.polarity_flipped("What is the smallest town of the valley?", "The largest town of the valley is Orm.")
-    assert not check.polarity_flipped(
+    assert checks.polarity_flipped("What are the least main trades of the valley?", most)
+    assert not checks.polarity_flipped("What are the main trades of the valley?", most)
+    assert checks.polarity_flipped("What is the largest town of the valley?", "The smallest town of the valley is Orm.")
+    assert checks.polarity_flipped("What is the smallest town of the valley?", "The largest town of the valley is Orm.")
+    assert not checks.polarity_flipped(
         "What is the lowest pass of the valley?", "The pass at the head of the valley is Orm."
     )
 
 
 def test_a_number_in_the_question_is_matched_whole() -> None:
     # The "11" of "the 11th century" is not in "1191".
-    assert check.missing_names("Who left the port in the 11th century?", "In April 1191 Richard left the port.") == [
+    assert checks.missing_names("Who left the port in the 11th century?", "In April 1191 Richard left the port.") == [
         "11"
     ]
-    assert check.missing_names("Who left the port in 1191?", "In 1191, Richard left the port.") == []
-    assert check.missing_names("Who paid 1,050 marks?", "Richard paid 1,050 marks.") == []
+    assert checks.missing_names("Who left the port in 1191?", "In 1191, Richard left the port.") == []
+    assert checks.missing_names("Who paid 1,050 marks?", "Richard paid 1,050 marks.") == []
 
 
 def test_what_noun_is_not_answered_by_a_bare_number_or_date() -> None:
@@ -327,11 +327,11 @@ def test_what_noun_is_not_answered_by_a_bare_number_or_date() -> None:
 
 def test_a_name_with_one_letter_wrong_is_still_that_name() -> None:
     e = "Between Emmerich and Cleves the old bridge crosses the 400 m wide river."
-    assert check.missing_names("How wide is the river between Emmrich and Cleves?", e) == []
-    assert check.missing_names("How wide is the river between Emmerich and Clevis?", e) == []
+    assert checks.missing_names("How wide is the river between Emmrich and Cleves?", e) == []
+    assert checks.missing_names("How wide is the river between Emmerich and Clevis?", e) == []
     # A different name is not a typo; nor is a common word one letter away ("pairs").
-    assert check.missing_names("How wide is the river between Bremen and Cleves?", e) == ["Bremen"]
-    assert check.missing_names("Who lives in Paris?", "The pairs live in Lyon.") == ["Paris"]
+    assert checks.missing_names("How wide is the river between Bremen and Cleves?", e) == ["Bremen"]
+    assert checks.missing_names("Who lives in Paris?", "The pairs live in Lyon.") == ["Paris"]
     # A name the question gives, misspelt, is still the question's own name and not its answer.
     assert _candidates("What is the Nederrikn called in Brest?", "In Brest the Nederrijn is called the Lek.") == ["Lek"]
     # Nor does a name the tagger ran on from the place before it: "At [Brest the] Nederrijn".
@@ -399,11 +399,11 @@ def test_where_is_the_place_the_sentence_puts_on_the_asked_verb() -> None:
 
 def test_a_question_for_one_side_is_not_answered_by_the_other() -> None:
     e = "A monk named Aldo led a band of pilgrims into the upper Tarn valley in northern Lozère."
-    assert check.polarity_flipped("Who led a band of pilgrims into the lower Tarn valley?", e)
-    assert check.polarity_flipped("Who led pilgrims into the Tarn valley in southern Lozère?", e)
-    assert not check.polarity_flipped("Who led a band of pilgrims into the upper Tarn valley?", e)
-    assert not check.polarity_flipped("Who led a band of pilgrims into the Tarn valley?", e)
-    assert check.polarity_flipped("Who was the first abbot?", "Aldo was the last abbot and the first bishop.")
+    assert checks.polarity_flipped("Who led a band of pilgrims into the lower Tarn valley?", e)
+    assert checks.polarity_flipped("Who led pilgrims into the Tarn valley in southern Lozère?", e)
+    assert not checks.polarity_flipped("Who led a band of pilgrims into the upper Tarn valley?", e)
+    assert not checks.polarity_flipped("Who led a band of pilgrims into the Tarn valley?", e)
+    assert checks.polarity_flipped("Who was the first abbot?", "Aldo was the last abbot and the first bishop.")
 
 
 def test_an_answer_from_another_event_of_the_sentence_fails() -> None:
@@ -414,7 +414,7 @@ def test_an_answer_from_another_event_of_the_sentence_fails() -> None:
     assert not verify_claim("In what year did the settlers reopen the old mine?", "1824", e, _idf)
     # A "be" question's verb is the one it governs: "were the settlers to [reopen] it".
     at = (e.index("1810"), e.index("1810") + 4)
-    assert not check.supports("Until what year was the company to reopen the old mine?", "1810", e, _idf, at).ok
+    assert not checks.supports("Until what year was the company to reopen the old mine?", "1810", e, _idf, at).ok
     # A clause that tells of the date is its event; a participle that names someone is no verb of its own.
     assert verify_claim(
         "In what year did the railway reach Tolmo?",
@@ -459,7 +459,7 @@ def test_a_noun_qualified_by_another_name_is_another_one() -> None:
 
 def test_a_negation_of_the_clause_whose_subject_is_asked_about_flips_it() -> None:
     e = "Most of the valley was not under the ice during the last cold period; although, its head must have been a glacier."
-    assert check.polarity_flipped("Was most of the valley covered by ice during the last cold period?", e)
+    assert checks.polarity_flipped("Was most of the valley covered by ice during the last cold period?", e)
 
 
 def test_the_asked_verb_with_another_name_by_the_questions_preposition_does_not_answer() -> None:
@@ -474,10 +474,10 @@ def test_the_asked_verb_with_another_name_by_the_questions_preposition_does_not_
     # A relative clause's names include the noun it describes: "fled to Varnia, where they built ...".
     e = "The monks fled to Varnia, where they were welcomed by the duke and built a chapel at Tolmo."
     at = (e.index("Tolmo"), e.index("Tolmo") + len("Tolmo"))
-    assert check.supports("What chapel did the monks build in Varnia?", "Tolmo", e, _idf, at).ok
+    assert checks.supports("What chapel did the monks build in Varnia?", "Tolmo", e, _idf, at).ok
     e = e.replace("duke", "duke of Osk")
     at = (e.index("Tolmo"), e.index("Tolmo") + len("Tolmo"))
-    assert not check.supports("What chapel did the monks build in Osk?", "Tolmo", e, _idf, at).ok
+    assert not checks.supports("What chapel did the monks build in Osk?", "Tolmo", e, _idf, at).ok
     e = "The mayor met Ann Vale at the Varnia town hall, and later flew to Osk."
     assert not verify_claim("Who did the mayor meet in Osk?", "Ann Vale", e, _idf)
     assert not verify_claim("Who did the mayor meet in Osk?", "Ann Vale", e, _idf)
@@ -530,15 +530,15 @@ def test_a_question_that_asks_its_which_phrase_late_and_for_a_fraction() -> None
 def test_an_item_coordinated_with_one_that_stands_with_the_qualifier_does_too() -> None:
     e = "Before leaving, he named two of his Varnian generals, Ann de Vale and Ivo de Lenz, as governors of Tolmo."
     at = (e.index("Ivo de Lenz"), e.index("Ivo de Lenz") + len("Ivo de Lenz"))
-    assert check.stands_with(e, *at, ["varnian"]) is True
-    assert check.stands_with(e.replace("Varnian", "Oskan"), *at, ["varnian"]) is None
+    assert checks.stands_with(e, *at, ["varnian"]) is True
+    assert checks.stands_with(e.replace("Varnian", "Oskan"), *at, ["varnian"]) is None
 
 
 def test_the_second_of_something_is_not_the_most_of_it() -> None:
     e = "The Tesk is the second-longest river of Varnia, after the Osk."
-    assert check.polarity_flipped("Is the Tesk the longest river of Varnia?", e)
-    assert not check.polarity_flipped("Is the Tesk the second-longest river of Varnia?", e)
-    assert not check.polarity_flipped(
+    assert checks.polarity_flipped("Is the Tesk the longest river of Varnia?", e)
+    assert not checks.polarity_flipped("Is the Tesk the second-longest river of Varnia?", e)
+    assert not checks.polarity_flipped(
         "Is the Osk the longest river of Varnia?", "The Osk is the longest river of Varnia."
     )
 
@@ -553,7 +553,7 @@ def test_how_much_is_not_answered_by_the_number_of_another_thing() -> None:
     e = "The mill raises $20M on a flat $900M valuation."
     for amount, answers in (("$900M", False), ("$20M", True)):
         at = (e.index(amount), e.index(amount) + len(amount))
-        assert check.supports("How much has the mill raised?", amount, e, _idf, at).ok is answers, amount
+        assert checks.supports("How much has the mill raised?", amount, e, _idf, at).ok is answers, amount
 
 
 def test_a_thing_named_by_a_noun_that_is_no_persons_is_no_person() -> None:
@@ -566,7 +566,7 @@ def test_how_many_of_asks_for_the_part() -> None:
     e = "In the storm, 120 of the 500 passengers reached the shore."
     for number, answers in (("500", False), ("120", True)):
         at = (e.index(number), e.index(number) + len(number))
-        assert check.supports("How many of the passengers reached the shore?", number, e, _idf, at).ok is answers, (
+        assert checks.supports("How many of the passengers reached the shore?", number, e, _idf, at).ok is answers, (
             number
         )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import rag
-from rag import gates
+from rag.answer import gate
 from rag.settings import Settings
 from rag.store import open_store
 
@@ -29,7 +29,7 @@ def test_seeds_index_is_built_with_the_bundled_embedder(seeds_index) -> None:
     store = open_store(seeds_index.index_dir)
     assert store.manifest.embed_model == "sentence-transformers/all-MiniLM-L6-v2"
     assert store.manifest.embed_dim == 384
-    from rag.embedding import Embedder
+    from rag.index.embedding import Embedder
 
     e = Embedder()
     for c in store.chunks(range(len(store))):
@@ -56,7 +56,7 @@ def test_answerable_question_end_to_end(seeds_index) -> None:
     for c in answer.citations:
         assert store.source(c.source_id).text[c.start : c.end] == c.quote
     assert answer.model == "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
-    assert answer.trace["score"] >= gates.GATES["qwen2.5-coder 1.5b"]  # stated at the default model's own gate
+    assert answer.trace["score"] >= gate.GATES["qwen2.5-coder 1.5b"]  # stated at the default model's own gate
     c = answer.citations[0]
     assert c.quote[c.phrase_start - c.start : c.phrase_end - c.start] == "Starlink"
 
@@ -123,7 +123,7 @@ def test_yes_no_from_the_evidence(seeds_index) -> None:
 
 
 def test_the_model_scores_the_same_whatever_was_asked_before(small) -> None:
-    from rag.generation import get_generator
+    from rag.answer.model import get_generator
 
     gen = get_generator(small.model, small.n_ctx, small.n_threads)
     messages = [
@@ -139,13 +139,13 @@ def test_the_model_scores_the_same_whatever_was_asked_before(small) -> None:
 
 
 def test_each_model_is_known_by_its_own_name_and_gets_its_own_gate(small, seeds_index) -> None:
-    from rag.generation import get_generator
+    from rag.answer.model import get_generator
 
     gen = get_generator(small.model, small.n_ctx, small.n_threads)
     assert gen.identity == "smollm2 135m"  # from the GGUF's metadata, not the file name
-    assert gates.answer_gate(gen.identity) == gates.BUNDLED_GATE
+    assert gate.answer_gate(gen.identity) == gate.BUNDLED_GATE
     default = get_generator("", seeds_index.n_ctx, seeds_index.n_threads, seeds_index.cache_dir)
-    assert default.identity == "qwen2.5-coder 1.5b" and gates.answer_gate(default.identity) == 1.54
+    assert default.identity == "qwen2.5-coder 1.5b" and gate.answer_gate(default.identity) == 1.54
 
 
 def test_unanswerable_question_abstains(seeds_index) -> None:

@@ -49,14 +49,14 @@ def test_the_cache_folder_is_worked_out_in_one_place() -> None:
 
 
 def test_importing_rag_changes_no_environment_variable() -> None:
-    code = "import os; before = dict(os.environ); import rag, rag.settings, rag.cli; print(dict(os.environ) == before)"
+    code = "import os; before = dict(os.environ); import rag, rag.settings, rag.serve.cli; print(dict(os.environ) == before)"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_", "TOKENIZERS_"))}
     out = subprocess.run([sys.executable, "-c", code], env=env, cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True", out.stderr
 
 
 def test_models_are_loaded_offline(monkeypatch) -> None:
-    from rag.embedding import resolve_model
+    from rag.index.embedding import resolve_model
 
     for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
         monkeypatch.delenv(name, raising=False)

@@ -8,9 +8,9 @@ and of the asked kind, and not when the articles do not carry the question.
 
 from __future__ import annotations
 
-from rag import across, answers
-from rag.evidence_types import Evidence, Scored
-from rag.questions import analyse
+from rag.answer import compose, shared_name
+from rag.answer.records import Evidence, Scored
+from rag.question.form import analyse
 
 
 def _scored(text: str, score: float, source: str = "a", start: int = 0, title: str = "") -> Scored:
@@ -22,7 +22,7 @@ def _idf(term: str) -> float:
 
 
 def _compose(question: str, scored: list[Scored], passages: dict[str, str] | None = None) -> list[str]:
-    return [d.text for d in answers.compose(question, analyse(question), scored, _idf, None, passages)]
+    return [d.text for d in compose.compose(question, analyse(question), scored, _idf, None, passages)]
 
 
 LIST_Q = "Which companies does Milei plan to meet?"
@@ -82,7 +82,7 @@ ACROSS = [
 
 
 def _across(question: str) -> list[str]:
-    return [d.text for d in across.across_articles(question, analyse(question), ACROSS, _idf, {})]
+    return [d.text for d in shared_name.across_articles(question, analyse(question), ACROSS, _idf, {})]
 
 
 def test_a_name_several_articles_share_answers_in_full() -> None:
@@ -98,10 +98,10 @@ def test_an_article_the_question_names_is_cited_where_it_names_the_answer() -> N
         _scored("Its customers lost their savings.", 0.55, "z", 40, "The Ledger: crypto news"),
         _scored("Bankman-Fried denied the charges.", 0.3, "z", 80, "The Ledger: crypto news"),
     ]
-    drafts = across.across_articles(q, analyse(q), ACROSS + ledger, _idf, {})
+    drafts = shared_name.across_articles(q, analyse(q), ACROSS + ledger, _idf, {})
     assert [d.text for d in drafts] == ["Sam Bankman-Fried"]
     assert "z" in {e.source_id for e in drafts[0].evidence}
-    assert across.across_articles(q, analyse(q), ACROSS + ledger[:2], _idf, {}) == []
+    assert shared_name.across_articles(q, analyse(q), ACROSS + ledger[:2], _idf, {}) == []
 
 
 def test_an_article_naming_the_answer_is_cited_for_more_of_the_question() -> None:
@@ -118,21 +118,21 @@ def test_an_article_naming_the_answer_is_cited_for_more_of_the_question() -> Non
     def idf(term: str) -> float:
         return 5.0 if term in rare else 1.0
 
-    drafts = across.across_articles(q, analyse(q), ACROSS + beanbag, idf, {})
+    drafts = shared_name.across_articles(q, analyse(q), ACROSS + beanbag, idf, {})
     assert [d.text for d in drafts] == ["Sam Bankman-Fried"]
     assert "w" in {e.source_id for e in drafts[0].evidence}
-    assert across.across_articles(q, analyse(q), ACROSS + beanbag[:2], idf, {}) == []
+    assert shared_name.across_articles(q, analyse(q), ACROSS + beanbag[:2], idf, {}) == []
 
 
 def test_a_name_of_several_words_is_held_by_the_short_form_articles_use() -> None:
     # "Alameda Research" stands in the articles as "Alameda"; a lower-case "research" is not it.
     q = ACROSS_Q.replace("crypto industry?", "crypto industry, and who founded Alameda Research?")
     founded = _scored("Bankman-Fried founded Alameda in 2017.", 0.6, "v", 0)
-    assert [d.text for d in across.across_articles(q, analyse(q), ACROSS + [founded], _idf, {})] == [
+    assert [d.text for d in shared_name.across_articles(q, analyse(q), ACROSS + [founded], _idf, {})] == [
         "Sam Bankman-Fried"
     ]
     research = _scored("Bankman-Fried founded a research firm in 2017.", 0.6, "v", 0)
-    assert across.across_articles(q, analyse(q), ACROSS + [research], _idf, {}) == []
+    assert shared_name.across_articles(q, analyse(q), ACROSS + [research], _idf, {}) == []
 
 
 def test_the_noun_a_who_question_describes_its_answer_by_need_not_be_in_the_articles() -> None:
@@ -142,7 +142,7 @@ def test_the_noun_a_who_question_describes_its_answer_by_need_not_be_in_the_arti
     def idf(term: str) -> float:
         return 20.0 if term == "individu" else 1.0
 
-    assert [d.text for d in across.across_articles(q, analyse(q), ACROSS, idf, {})] == ["Sam Bankman-Fried"]
+    assert [d.text for d in shared_name.across_articles(q, analyse(q), ACROSS, idf, {})] == ["Sam Bankman-Fried"]
 
 
 def test_the_shared_name_must_be_of_the_asked_kind() -> None:
@@ -176,25 +176,27 @@ def test_a_shared_name_answers_a_qualified_question_only_where_an_article_ties_i
     # ties him to another firm.
     q = ACROSS_Q.replace("Who is the founder", "Which Ledger executive is the founder")
     other = _scored("Alameda founder Sam Bankman-Fried met a Ledger executive on Monday.", 0.3, "t", 0)
-    assert across.across_articles(q, analyse(q), ACROSS + [other], _idf, {}) == []
+    assert shared_name.across_articles(q, analyse(q), ACROSS + [other], _idf, {}) == []
     tied = _scored("Ledger executive Sam Bankman-Fried spoke to investors.", 0.3, "t", 0)
-    assert [d.text for d in across.across_articles(q, analyse(q), ACROSS + [tied], _idf, {})] == ["Sam Bankman-Fried"]
+    assert [d.text for d in shared_name.across_articles(q, analyse(q), ACROSS + [tied], _idf, {})] == [
+        "Sam Bankman-Fried"
+    ]
 
 
 def test_an_open_answer_needs_the_questions_outlet_in_its_article_and_its_date_by_the_sentence() -> None:
     report = _scored("Tom Hale said the court's ruling opens the store to rival payment systems.", 1.2, "v", 60)
     heads = {"v": "Hale on the ruling\n\nBy The Courier, published 2023-11-02."}
     q = "According to The Courier, what did Tom Hale say about the court's ruling?"
-    drafts = answers.compose(q, analyse(q), [report], _idf, None, heads, lambda source: heads[source])
+    drafts = compose.compose(q, analyse(q), [report], _idf, None, heads, lambda source: heads[source])
     assert [d.text for d in drafts] == [report.evidence.text]
     q = "According to The Ledger, what did Tom Hale say about the court's ruling?"  # another outlet's
-    assert answers.compose(q, analyse(q), [report], _idf, None, heads, lambda source: heads[source]) == []
+    assert compose.compose(q, analyse(q), [report], _idf, None, heads, lambda source: heads[source]) == []
     q = "What did The Courier report on 2023-11-09 about Tom Hale's view of the court's ruling?"  # another day's
-    assert answers.compose(q, analyse(q), [report], _idf, None, heads, lambda source: heads[source]) == []
+    assert compose.compose(q, analyse(q), [report], _idf, None, heads, lambda source: heads[source]) == []
     # A date the article gives of something else is not the question's.
     fair = _scored("Ann Vale opened the fair in Tolmo on June 1.", 1.2, "w")
     more = {"w": "Fairs\n\nBy The Courier, published 2023-05-02. The ceremony is on June 22."}
     for day, answered in (("June 1", True), ("June 22", False)):
         q = f"Why did Ann Vale open the fair in Tolmo on {day}?"
-        drafts = answers.compose(q, analyse(q), [fair], _idf, None, more, lambda source: more[source].split(" The")[0])
+        drafts = compose.compose(q, analyse(q), [fair], _idf, None, more, lambda source: more[source].split(" The")[0])
         assert bool(drafts) == answered, day

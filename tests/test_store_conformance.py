@@ -209,14 +209,14 @@ def test_qdrant_rebuild_leaves_another_index_with_a_longer_name_alone(settings, 
 
 def test_qdrant_update_killed_half_way_is_cleaned_up_by_the_next(settings, embedder, corpus) -> None:
     """A writer that never commits nor aborts (the process was killed) leaves points the next build removes."""
-    from rag.indexing import chunk_document
+    from rag.index.build import chunk_document
     from rag.store import SourceInfo
 
     s = settings.replace(store=f"qdrant+memory://killed-{uuid.uuid4().hex[:8]}")
     rag.build_index(settings=s, embedder=embedder)
     where = store_location(s)
     (corpus / "summit.txt").write_text("The summit in Hamburg\n\nThe ceremony moved to Berlin in July.")
-    from rag import documents
+    from rag.ingest import documents
 
     doc = documents.load("summit", corpus / "summit.txt", corpus, 10.0)
     writer = where.writer(where.live(), 64)
@@ -262,7 +262,7 @@ def test_an_unreachable_server_is_named_with_the_fix(settings, embedder) -> None
 def test_cli_index_and_search_take_store(settings, embedder, corpus) -> None:
     from click.testing import CliRunner
 
-    from rag.cli import cli
+    from rag.serve.cli import cli
 
     store = f"qdrant+memory://cli-{uuid.uuid4().hex[:8]}"
     env = {"RAG_CHUNK_TOKENS": "40", "RAG_CHUNK_OVERLAP": "8"}
@@ -282,7 +282,7 @@ def test_cli_index_and_search_take_store(settings, embedder, corpus) -> None:
 def test_copy_from_a_folder_index_then_update_without_embedding(settings, embedder, corpus) -> None:
     from click.testing import CliRunner
 
-    from rag.cli import cli
+    from rag.serve.cli import cli
 
     rag.build_index(settings=settings, embedder=embedder)
     store = f"qdrant+memory://copy-{uuid.uuid4().hex[:8]}"

@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 import pytest
 
 import rag
-from rag import ui
+from rag.serve import chat
 from rag.settings import Settings
 
 from .conftest import REPO, SEEDS
@@ -112,7 +112,7 @@ def served(tmp_path_factory):
     (source / f"{POST_ID}.txt").write_text(POST)
     rag.build_index(source, root / "index")
     settings = Settings.from_env(source_dir=source, index_dir=root / "index")
-    demo = ui.build_app(settings)
+    demo = chat.build_app(settings)
     port = free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
     yield SimpleNamespace(url=f"http://127.0.0.1:{port}/", source=source, index=root / "index")
@@ -249,7 +249,7 @@ def test_rag_ui_command_serves_on_loopback(served):
         [
             sys.executable,
             "-c",
-            "from rag.cli import cli; cli()",
+            "from rag.serve.cli import cli; cli()",
             "ui",
             "--index",
             str(served.index),

@@ -18,16 +18,19 @@ one atomic rename, so a build killed at any moment leaves the previous version
 live. Loading checks the manifest hash, the format, the file sizes, the
 checksums and the configuration, and says which command fixes a problem.
 
-Modules: `records` (chunk and source rows), `manifest` (the typed manifest),
-`files` (names, build lock, checksums, fsync), `vectors` (the float16 vectors
-file), `dense` (the FAISS index: choice, fill, tuning), `writer` (a new
-version, `FolderWriter`) and `reader` (the live version, `FolderStore`).
+Modules: `protocols` (the `Store` and `VersionWriter` interfaces both stores
+implement), `backend` (which store a setting names), `records` (chunk and source
+rows), `manifest` (the typed manifest), `files` (names, build lock, checksums,
+fsync), `vectors` (the float16 vectors file), `dense` (the FAISS index: choice,
+fill, tuning), `bm25` (the BM25 matrix), `writer` (a new version, `FolderWriter`)
+and `reader` (the live version, `FolderStore`).
 
 The same index can instead live in a Qdrant collection (`RAG_STORE=qdrant+...`):
-`backend` (the `Store` and `VersionWriter` interfaces both stores implement, and
-which store a setting names), `qdrant` (locations, point layout, `QdrantStore`),
-`qdrant_writer` (`QdrantWriter`: new collection + alias, or in place) and
-`sparse` (BM25 as sparse vectors for the engine). Qdrant is imported only when used.
+`qdrant_location` (the location forms, `QdrantLocation`), `qdrant` (the engine
+connection and point layout), `qdrant_reader` (`QdrantStore`), `qdrant_writer`
+(`QdrantWriter`: new collection + alias, or in place), `sparse` (BM25 as sparse
+vectors for the engine) and `copy` (a folder index into Qdrant). Qdrant is
+imported only when used.
 
 Does not decide what goes in a version (indexing does) nor rank (retrieval).
 """

@@ -1,92 +1,32 @@
-"""Which store an index lives in, and the interface every store offers.
+"""Which store an index lives in: the folder's location, and the one a setting names.
 
-Covers: the `Store` protocol (what retrieval, answers and updates read) and
-the `VersionWriter` protocol (what a build writes through), both implemented
-by the folder store (`FolderStore`, `FolderWriter`) and by Qdrant
-(`QdrantStore`, `QdrantWriter`); and `store_location(settings)`, which reads
+Covers: `FolderLocation` and `store_location(settings)`, which reads
 `Settings.store` (`RAG_STORE`, `--store`): empty for the folder
 `Settings.index_dir` (the default), a folder path, or a `qdrant+...`
-location (rag/store/qdrant.py lists the forms). A location can be locked for
+location (rag/store/qdrant_location.py lists the forms). A location can be locked for
 a build, opened (checked against the configuration), asked for the live
 index, its manifest, or a version token that changes when a build commits,
 and give a writer.
 
-Does not implement either store. Qdrant is imported only when a location names it.
+The interfaces both stores implement are in rag/store/protocols.py. Does not
+implement either store. Qdrant is imported only when a location names it.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from .files import CURRENT, BuildLock
-from .manifest import Manifest
-from .records import ChunkRecord, SourceInfo, SourceRecord
+from .protocols import Store, Vectors, VersionWriter
 
 if TYPE_CHECKING:
-    from ..filters import Filter
     from ..settings import Settings
-    from .qdrant import QdrantLocation
+    from .qdrant_location import QdrantLocation
 
-
-class Vectors(Protocol):
-    """Stored chunk vectors, row i being the chunk at position i of `Store.chunk_hashes()`."""
-
-    shape: tuple[int, int]
-
-    def __len__(self) -> int: ...
-    def __getitem__(self, key: Any) -> np.ndarray: ...
-
-
-class Store(Protocol):
-    """A live index, read-only. "Rows" are whatever ids `dense_search` returns and `chunks` takes.
-    A `Filter` given to a search is applied inside it: the k best of the allowed articles' chunks."""
-
-    manifest: Manifest
-
-    def __len__(self) -> int: ...
-    def dense_search(
-        self, query_vector: np.ndarray, k: int, where: Filter | None = None
-    ) -> tuple[np.ndarray, np.ndarray]: ...
-    def sparse_search(self, query: str, k: int, where: Filter | None = None) -> tuple[np.ndarray, np.ndarray]: ...
-    def idf(self, term: str) -> float: ...
-    def chunks(self, rows: Sequence[int]) -> list[ChunkRecord]: ...
-    def source(self, source_id: str) -> SourceRecord | None: ...
-    def source_ids(self) -> list[str]: ...
-    def source_infos(self) -> list[SourceInfo]: ...
-    def rows_of_sources(self) -> dict[str, list[int]]: ...
-    def chunk_hashes(self) -> list[str]: ...
-    def vectors(self) -> Vectors: ...
-
-
-class VersionWriter(Protocol):
-    """Writes the next version of an index; `commit` makes it live, leaving without one changes nothing.
-
-    `in_place` writers update the live index (Qdrant): unchanged sources are
-    kept with `keep`. The others (the folder store) write a whole new version,
-    so indexing copies unchanged sources into it.
-    """
-
-    in_place: bool
-    count: int
-    dimension: int | None
-
-    def __enter__(self) -> VersionWriter: ...
-    def __exit__(self, *exc: object) -> None: ...
-    def keep(self, old: Any, source_ids: Iterable[str]) -> None: ...
-    def add_chunks(self, chunks: Sequence[ChunkRecord], vectors: np.ndarray) -> None: ...
-    def truncate(self, count: int) -> None: ...
-    def add_source(self, info: SourceInfo) -> None: ...
-    def add_source_part(self, source_id: str, start: int, text: str) -> None: ...
-    def drop_source(self, source_id: str) -> None: ...
-    def copy_sources(self, old: Any, source_ids: Iterable[str]) -> None: ...
-    def commit(self, manifest: Manifest, index_factory: str = ...) -> object: ...
-    def abort(self) -> None: ...
+__all__ = ["FolderLocation", "Store", "Vectors", "VersionWriter", "store_location"]
 
 
 @dataclass(frozen=True)
@@ -142,7 +82,7 @@ def store_location(settings: Settings) -> FolderLocation | QdrantLocation:
     if not where:
         return FolderLocation(Path(settings.index_dir))
     if "://" in where or where.startswith("qdrant"):
-        from .qdrant import QdrantLocation
+        from .qdrant_location import QdrantLocation
 
         return QdrantLocation.parse(where)
     return FolderLocation(Path(where).expanduser())

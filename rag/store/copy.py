@@ -19,7 +19,7 @@ from .backend import store_location
 
 if TYPE_CHECKING:
     from ..settings import Settings
-    from .qdrant import QdrantLocation
+    from .qdrant_location import QdrantLocation
     from .reader import FolderStore
 
 COPY_BATCH = 2048
@@ -41,7 +41,7 @@ def copy_folder(store: FolderStore, location: QdrantLocation) -> tuple[str, int]
 
 def copy_index(folder: Path, settings: Settings) -> str:
     """`rag index --copy-from FOLDER`: copy the folder's live index into the Qdrant store the settings name."""
-    from .qdrant import QdrantLocation
+    from .qdrant_location import QdrantLocation
     from .reader import open_store
 
     where = store_location(settings)

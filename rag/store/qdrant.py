@@ -1,17 +1,9 @@
-"""The index in a Qdrant collection: where it is, how to reach its engine, how its points are laid out.
+"""The index in a Qdrant collection: how to reach its engine, and how its points are laid out.
 
-Locations (`RAG_STORE` / `--store`):
-
-    qdrant+http://HOST:6333/NAME    a Qdrant server or cluster (qdrant+https:// too; the API key,
-                                    if any, from $QDRANT_API_KEY)
-    qdrant+path:///ABS/DIR/NAME     Qdrant's local mode, kept in DIR (one process at a time)
-    qdrant+memory://NAME            local mode in this process's memory (tests, one-off runs)
-
-NAME is an alias; it points at one collection `NAME-v<time>-<id>` holding the
-whole index, so a full rebuild fills a new collection and moves the alias in
-one step (what `CURRENT` does for the folder store). Options for a server's
-new collections go in the query string: `?shards=12&replicas=2&on_disk=1&int8=1`
-(docs/scaling.md). Points of a collection:
+A location (rag/store/qdrant_location.py: `qdrant+http://HOST:6333/NAME`, `qdrant+path://`,
+`qdrant+memory://`) names an alias NAME; it points at one collection `NAME-v<time>-<id>` holding
+the whole index, so a full rebuild fills a new collection and moves the alias in one step (what
+`CURRENT` does for the folder store). Points of a collection:
 
     id 0             kind "meta": the manifest (JSON), its version, BM25's avgdl, sources a build left pending
     chunk points     kind "chunk": dense vector "dense" (dot product), sparse vector "bm25" (Modifier.IDF,
@@ -29,7 +21,7 @@ Also the build lock: a `NAME-lock` collection on a server (creating it fails
 if it exists), a lock in the process in local mode (which admits one process
 per folder anyway).
 
-Does not read (qdrant_reader does) nor write (qdrant_writer does) an index.
+Does not parse locations (qdrant_location does), read (qdrant_reader) nor write (qdrant_writer) an index.
 """
 
 from __future__ import annotations
@@ -43,124 +35,34 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl
+from typing import Any, Protocol
 
-from ..errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, StoreLocationError
-from .manifest import check_config
+from ..errors import IndexCorruptError, IndexLockedError, StoreLocationError
 
-if TYPE_CHECKING:
-    from .backend import VersionWriter
-    from .qdrant_reader import QdrantStore
+
+class Location(Protocol):
+    """What the engine's readers and writers need of a location (rag/store/qdrant_location.py)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def remote(self) -> bool: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def target(self) -> str: ...
+    @property
+    def options(self) -> dict[str, str]: ...
+    def connect(self) -> Connection: ...
+
 
 LAYOUT = 3  # 3: outlet, author, date on part 0, outlet names and day on chunks; 2: path and title on part 0
 META_ID = 0
 DENSE, SPARSE = "dense", "bm25"
-_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,200}")
-FORMS = "qdrant+http://HOST:6333/NAME, qdrant+https://HOST/NAME, qdrant+path:///ABS/DIR/NAME or qdrant+memory://NAME"
-
-
-@dataclass(frozen=True)
-class QdrantLocation:
-    """A parsed `qdrant+...` location: how to reach the engine, and the alias that names the index."""
-
-    text: str
-    kind: str  # "http", "path" or "memory"
-    target: str  # the server URL, the folder, or "" for memory
-    name: str
-    options: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def parse(cls, text: str) -> QdrantLocation:
-        scheme, sep, rest = text.partition("://")
-        rest, _, query = rest.partition("?")
-        kind = scheme.removeprefix("qdrant+") if scheme.startswith("qdrant+") else ""
-        head, _, name = rest.rstrip("/").rpartition("/")
-        if kind == "memory" and "/" not in rest.rstrip("/"):
-            head, name = "", rest.rstrip("/")
-        if not sep or kind not in ("http", "https", "path", "memory") or not _NAME.fullmatch(name):
-            raise StoreLocationError(
-                f"Store location {text!r} is not one rag reads: give a folder, or {FORMS} "
-                "(NAME: letters, digits, '_', '-', '.')."
-            )
-        if kind in ("http", "https"):
-            if not head:
-                raise StoreLocationError(f"Store location {text!r} has no server: write {kind}://HOST:6333/NAME.")
-            return cls(text, "http", f"{kind}://{head}", name, _options(text, query))
-        if kind == "path":
-            if not head:
-                raise StoreLocationError(f"Store location {text!r} has no folder: write qdrant+path:///ABS/DIR/{name}.")
-            return cls(text, "path", str(Path(head).expanduser().resolve()), name)
-        return cls(text, "memory", "", name)
-
-    @property
-    def label(self) -> str:
-        return self.text
-
-    @property
-    def key(self) -> str:
-        return f"qdrant+{self.kind}://{self.target}/{self.name}"
-
-    @property
-    def remote(self) -> bool:
-        return self.kind == "http"
-
-    def connect(self) -> Connection:
-        return connect(self)
-
-    def lock(self) -> contextlib.AbstractContextManager[object]:
-        return build_lock(self)
-
-    def live(self) -> QdrantStore | None:
-        """The store the alias points at, or None if there is none yet."""
-        from .qdrant_reader import QdrantStore
-
-        conn = self.connect()
-        meta = conn.meta(self.name)
-        return None if meta is None else QdrantStore(self, conn, meta)
-
-    def open(self, expected: dict[str, Any] | None = None) -> QdrantStore:
-        store = self.live()
-        if store is None:
-            raise IndexNotFoundError(
-                f"No index in {self.label}: run `rag index --store {self.label}` (with --source DIR for another folder)."
-            )
-        if expected:
-            check_config(store.manifest, expected, self.label)
-        return store
-
-    def manifest_json(self) -> dict[str, Any] | None:
-        from .qdrant_reader import read_meta
-
-        meta = self.connect().meta(self.name)
-        return None if meta is None else read_meta(self, meta).to_json()
-
-    def version(self) -> str:
-        meta = self.connect().meta(self.name)
-        return "" if meta is None else str(meta.get("version", ""))
-
-    def writer(self, previous: Any, dimension: int | None) -> VersionWriter:
-        from .qdrant_writer import QdrantWriter
-
-        return QdrantWriter(self, previous, dimension)
-
-
-OPTIONS = {"shards": "a number of shards", "replicas": "a replication factor", "on_disk": "1", "int8": "1"}
-
-
-def _options(text: str, query: str) -> dict[str, str]:
-    """The collection options of a server location's query string, checked."""
-    opts = dict(parse_qsl(query))
-    for key, value in opts.items():
-        if key not in OPTIONS:
-            raise StoreLocationError(
-                f"Store location {text!r}: unknown option {key!r}; rag knows {', '.join(OPTIONS)}."
-            )
-        if key in ("shards", "replicas") and not (value.isdigit() and int(value) > 0):
-            raise StoreLocationError(f"Store location {text!r}: {key}={value!r} should be {OPTIONS[key]} (1 or more).")
-    return opts
 
 
 @dataclass
@@ -204,7 +106,7 @@ _connections: dict[tuple[str, str], Connection] = {}
 _connections_lock = threading.Lock()
 
 
-def connect(location: QdrantLocation) -> Connection:
+def connect(location: Location) -> Connection:
     """The process's connection to a location's engine, made on first use."""
     key = (location.kind, location.target)
     with _connections_lock:
@@ -214,7 +116,7 @@ def connect(location: QdrantLocation) -> Connection:
         return conn
 
 
-def _new_connection(location: QdrantLocation) -> Connection:
+def _new_connection(location: Location) -> Connection:
     from qdrant_client import QdrantClient
 
     if location.kind == "http":
@@ -277,7 +179,7 @@ _local_locks: dict[tuple[str, str, str], threading.Lock] = {}
 
 
 @contextlib.contextmanager
-def build_lock(location: QdrantLocation) -> Iterator[None]:
+def build_lock(location: Location) -> Iterator[None]:
     """One build at a time per index."""
     if not location.remote:
         lock = _local_locks.setdefault((location.kind, location.target, location.name), threading.Lock())
@@ -302,3 +204,35 @@ def build_lock(location: QdrantLocation) -> Iterator[None]:
         yield
     finally:
         conn.call("delete_collection", name)
+
+
+def create_collection(conn: Connection, collection: str, location: Location, dimension: int) -> None:
+    """A new collection for an index: dense vectors (dot product), BM25 as sparse vectors with the
+    engine's idf, and on a server the location's options (shards, replicas, on-disk vectors, int8
+    codes) and the payload indexes that updates and search filters use (local mode scans instead)."""
+    from qdrant_client import models
+
+    opts = location.options
+    on_disk = opts.get("on_disk") in ("1", "true", "yes")
+    dense = models.VectorParams(size=dimension, distance=models.Distance.DOT, on_disk=on_disk or None)
+    extra: dict[str, Any] = {}
+    if location.remote:
+        extra = {
+            "shard_number": int(opts.get("shards", 1)),
+            "replication_factor": int(opts.get("replicas", 1)),
+            "on_disk_payload": True,  # chunk and source texts: read by id, from the page cache
+        }
+        if opts.get("int8") in ("1", "true", "yes"):
+            extra["quantization_config"] = models.ScalarQuantization(
+                scalar=models.ScalarQuantizationConfig(type=models.ScalarType.INT8, quantile=0.99, always_ram=True)
+            )
+    conn.call(
+        "create_collection", collection, vectors_config={DENSE: dense},
+        sparse_vectors_config={SPARSE: models.SparseVectorParams(
+            modifier=models.Modifier.IDF, index=models.SparseIndexParams(on_disk=on_disk or None),
+        )}, **extra,
+    )  # fmt: skip
+    if location.remote:
+        for name in ("kind", "source_id", "key", "outlet_names"):
+            conn.call("create_payload_index", collection, name, models.PayloadSchemaType.KEYWORD)
+        conn.call("create_payload_index", collection, "day", models.PayloadSchemaType.INTEGER)

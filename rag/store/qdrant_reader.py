@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import IndexCorruptError, IndexMismatchError
 from ..filters import Filter, day_number
 from .manifest import FORMAT_VERSION, Manifest
-from .qdrant import DENSE, LAYOUT, SPARSE, Connection, QdrantLocation, match, part_point_id, source_key
+from .qdrant import DENSE, LAYOUT, SPARSE, Connection, Location, match, part_point_id, source_key
 from .records import ChunkRecord, SourceInfo, SourceRecord
 from .sparse import query_vector, term_index
 
@@ -32,7 +32,7 @@ PARTS_AT_ONCE = 8
 HNSW_EF = 128
 
 
-def read_meta(location: QdrantLocation, meta: dict[str, Any]) -> Manifest:
+def read_meta(location: Location, meta: dict[str, Any]) -> Manifest:
     """The manifest of a meta payload, refused if another layout or format wrote it."""
     if meta.get("layout") != LAYOUT:
         raise IndexMismatchError(
@@ -56,7 +56,7 @@ def read_meta(location: QdrantLocation, meta: dict[str, Any]) -> Manifest:
 class QdrantStore:
     """The index behind a Qdrant alias, read with the `Store` methods. Thread-safe."""
 
-    def __init__(self, location: QdrantLocation, conn: Connection, meta: dict[str, Any]) -> None:
+    def __init__(self, location: Location, conn: Connection, meta: dict[str, Any]) -> None:
         self.location = location
         self.conn = conn
         self.name = location.name

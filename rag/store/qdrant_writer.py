@@ -41,8 +41,9 @@ from .qdrant import (
     LAYOUT,
     META_ID,
     SPARSE,
-    QdrantLocation,
+    Location,
     chunk_point_id,
+    create_collection,
     is_collection_of,
     match,
     new_collection_name,
@@ -61,7 +62,7 @@ DELETE_SOURCES_AT_ONCE = 128
 class QdrantWriter:
     """Writes chunks, vectors and source texts into Qdrant; `commit()` makes them the live index."""
 
-    def __init__(self, location: QdrantLocation, previous: QdrantStore | None, dimension: int | None) -> None:
+    def __init__(self, location: Location, previous: QdrantStore | None, dimension: int | None) -> None:
         self.location = location
         self.conn = location.connect()
         self.previous = previous
@@ -261,32 +262,7 @@ class QdrantWriter:
     def _ensure_collection(self) -> None:
         if self._created or self.dimension is None:
             return
-        from qdrant_client import models
-
-        opts = self.location.options
-        on_disk = opts.get("on_disk") in ("1", "true", "yes")
-        dense = models.VectorParams(size=self.dimension, distance=models.Distance.DOT, on_disk=on_disk or None)
-        extra: dict[str, Any] = {}
-        if self.location.remote:
-            extra = {
-                "shard_number": int(opts.get("shards", 1)),
-                "replication_factor": int(opts.get("replicas", 1)),
-                "on_disk_payload": True,  # chunk and source texts: read by id, from the page cache
-            }
-            if opts.get("int8") in ("1", "true", "yes"):
-                extra["quantization_config"] = models.ScalarQuantization(
-                    scalar=models.ScalarQuantizationConfig(type=models.ScalarType.INT8, quantile=0.99, always_ram=True)
-                )
-        self.conn.call(
-            "create_collection", self.collection, vectors_config={DENSE: dense},
-            sparse_vectors_config={SPARSE: models.SparseVectorParams(
-                modifier=models.Modifier.IDF, index=models.SparseIndexParams(on_disk=on_disk or None),
-            )}, **extra,
-        )  # fmt: skip
-        if self.location.remote:  # the filters of updates and searches (local mode scans instead)
-            for name in ("kind", "source_id", "key", "outlet_names"):
-                self.conn.call("create_payload_index", self.collection, name, models.PayloadSchemaType.KEYWORD)
-            self.conn.call("create_payload_index", self.collection, "day", models.PayloadSchemaType.INTEGER)
+        create_collection(self.conn, self.collection, self.location, self.dimension)
         self._created = True
 
     def _mark_pending(self, source_ids: set[str]) -> None:

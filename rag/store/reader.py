@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from ..bm25 import BM25
 from ..errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from ..filters import Filter
+from .bm25 import BM25
 from .dense import tune_search
 from .files import CURRENT, DATA_FILES, REBUILD_HINT, verify_checksums
 from .manifest import FORMAT_VERSION, Manifest, check_config
@@ -175,7 +175,7 @@ class FolderStore:
         return found
 
     def idf(self, term: str) -> float:
-        """BM25's inverse document frequency of an analysed term (a `bm25.tokenize` output);
+        """BM25's inverse document frequency of an analysed term (a `language.text.tokenize` output);
         a term no chunk holds gets the highest value."""
         matrix = self._bm25.matrix
         n = max(1, matrix.shape[0])

@@ -28,7 +28,7 @@ class SourceRecord:
     title: str
     hash: str
     text: str
-    # What the article says about itself (rag/metadata.py): empty where it says nothing; date YYYY-MM-DD.
+    # What the article says about itself (rag/ingest/metadata.py): empty where it says nothing; date YYYY-MM-DD.
     outlet: str = ""
     author: str = ""
     date: str = ""

@@ -1,11 +1,11 @@
 """BM25 as sparse vectors, for an engine that scores sparse dot products with an IDF modifier (Qdrant).
 
-Covers: the index of an analysed term (`bm25.tokenize`, so both stores see the
+Covers: the index of an analysed term (`language.text.tokenize`, so both stores see the
 same terms), a chunk's vector of BM25 term weights without the idf (the engine
 multiplies in idf itself, `Modifier.IDF`, with the same formula as
-`rag.bm25`: ln(1 + (N - df + 0.5) / (df + 0.5))), and a query's vector of
+`rag.store.bm25`: ln(1 + (N - df + 0.5) / (df + 0.5))), and a query's vector of
 term counts. Score = sum over query terms of count x idf x tf(k1+1)/(tf + k1(1-b+b*dl/avgdl)):
-Okapi BM25 exactly as `rag.bm25` computes it, except that avgdl is fixed when
+Okapi BM25 exactly as `rag.store.bm25` computes it, except that avgdl is fixed when
 a collection is created (estimated from its first batch, kept by updates) so
 that adding a chunk never rewrites the others.
 
@@ -22,7 +22,7 @@ import hashlib
 from collections import Counter
 from functools import lru_cache
 
-from ..bm25 import tokenize
+from ..language.text import tokenize
 
 K1 = 1.2
 B = 0.75

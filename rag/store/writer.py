@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..bm25 import BM25Builder
+from .bm25 import BM25Builder
 from .dense import build_dense, choose_index_factory
 from .files import CURRENT, DATA_FILES, file_crc32, fsync_file, fsync_tree, remove_stale_versions
 from .manifest import FORMAT_VERSION, Manifest

@@ -1,0 +1,1 @@
+"""Composing the answer: evidence sentences, candidate phrases ranked by structure and the model, its gate, citations."""

@@ -1,0 +1,1 @@
+"""Reading sentences: text normalisation, typed phrases, who acts on whom, negation and tense."""

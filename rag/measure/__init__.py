@@ -1,0 +1,1 @@
+"""Measuring: running question sets and BEIR sets, scoring answers, the metrics."""

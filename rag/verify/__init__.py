@@ -1,0 +1,1 @@
+"""Checking every claim against its evidence: names, numbers, roles, events, qualifiers, negation."""
