@@ -50,6 +50,7 @@ lint: install
 	$(BIN)/ruff check rag tests
 	$(BIN)/ruff format --check rag tests
 	$(BIN)/mypy
+	$(BIN)/pytest -q -p no:cacheprovider tests/test_imports.py   # no import circles, modules of at most 350 lines
 
 clean:
 	rm -rf $(VENV) index

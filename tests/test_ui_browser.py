@@ -427,8 +427,8 @@ def test_date_range_keeps_the_answer_to_its_articles_and_a_bad_date_says_so(page
 def test_rebuild_index_while_answering(page, served):
     (served.source / "zz_new.txt").write_text(
         "The Llullaillaco observatory\n\nBy Salta Daily, published 2024-03-15.\n\n"
-        "The Llullaillaco observatory opened in March 2024 in Salta. "
-        "It is run by the astronomer Marta Quispe, who leads a team of nine.\n"
+        "The astronomer Marta Quispe runs the Llullaillaco observatory, which opened in March 2024 in Salta. "
+        "She leads a team of nine.\n"
     )
     assert "Salta Daily" not in outlet_options(page)
     page.locator("#rebuild").click()
@@ -440,6 +440,7 @@ def test_rebuild_index_while_answering(page, served):
     # The outlet picker offers the new article's outlet at once, without reloading the page.
     assert outlet_options(page) == ["Andes Herald", "Pampa Post", "Salta Daily"]
     second = ask(page, "Who runs the Llullaillaco observatory?", 2)
+    assert "Marta Quispe" in second.locator(".rag-answer").inner_text()  # answered from the new article
     assert "zz_new" in second.inner_text()
     shoot(page, "rebuild-index.png", second)
     assert page.dialogs == []
