@@ -1,6 +1,6 @@
 """The indexed articles as a list: their titles, outlets, authors, dates and chunk counts.
 
-Covers: reading a loaded index's source table once (remembered while the index stays
+Covers: reading a loaded index's source table and chunk rows once (remembered while the index stays
 loaded), the `Source` rows `rag sources` and `rag.sources()` list, the articles a filter
 allows, an article's head with its outlet and date for the reader, and a citation
 dressed with its article's title, outlet and date.
@@ -18,17 +18,16 @@ from ..filters import Filter
 from ..results import Citation, Source
 from ..store import SourceInfo, Store
 
-_READ: dict[int, tuple[Store, dict[str, SourceInfo], dict[str, int]]] = {}
+_READ: dict[int, tuple[Store, dict[str, SourceInfo], dict[str, list[int]]]] = {}
 _lock = threading.Lock()
 
 
-def _read(store: Store) -> tuple[Store, dict[str, SourceInfo], dict[str, int]]:
+def _read(store: Store) -> tuple[Store, dict[str, SourceInfo], dict[str, list[int]]]:
     with _lock:
         found = _READ.get(id(store))
     if found is None:
         infos = {s.source_id: s for s in store.source_infos()}
-        chunks = {sid: len(rows) for sid, rows in store.rows_of_sources().items()}
-        found = (store, infos, chunks)
+        found = (store, infos, store.rows_of_sources())
         with _lock:
             while len(_READ) >= 4:  # the pipeline keeps one index per location loaded
                 del _READ[next(iter(_READ))]
@@ -41,11 +40,16 @@ def source_infos(store: Store) -> dict[str, SourceInfo]:
     return _read(store)[1]
 
 
+def rows_of(store: Store) -> dict[str, list[int]]:
+    """Each indexed article's chunk rows, by source ID."""
+    return _read(store)[2]
+
+
 def sources(store: Store, where: Filter | None = None) -> list[Source]:
     """The indexed articles (those `where` allows, if given), by source ID."""
-    _, infos, chunks = _read(store)
+    _, infos, rows = _read(store)
     return [
-        Source(i.source_id, i.title, i.outlet, i.author, i.date, chunks.get(i.source_id, 0), i.path)
+        Source(i.source_id, i.title, i.outlet, i.author, i.date, len(rows.get(i.source_id, ())), i.path)
         for i in infos.values()
         if where is None or where.allows(i.outlet, i.date, i.source_id)
     ]

@@ -38,28 +38,8 @@ _TAGLINE = re.compile(r"\s+[|–—-]\s+")
 
 def bylines(store: Store) -> dict[str, str]:
     """Each article's outlet, by source ID; articles that do not state one are left out."""
-    return _read(store)[2]
-
-
-def rows_of(store: Store) -> dict[str, list[int]]:
-    """Each article's chunk rows."""
-    return _read(store)[1]
-
-
-_READ: dict[int, tuple[Store, dict[str, list[int]], dict[str, str]]] = {}
-
-
-def _read(store: Store) -> tuple[Store, dict[str, list[int]], dict[str, str]]:
-    """The rows and outlets of a loaded index, read once (the pipeline keeps an index loaded
-    until a build switches versions; the last few are remembered)."""
-    if id(store) not in _READ:
-        rows = store.rows_of_sources()
-        infos = catalog.source_infos(store)
-        names = {sid: i.outlet for sid, i in infos.items() if 1 <= len(i.outlet.split()) <= MAX_NAME_WORDS}
-        while len(_READ) >= 4:
-            del _READ[next(iter(_READ))]
-        _READ[id(store)] = (store, rows, names)
-    return _READ[id(store)]
+    infos = catalog.source_infos(store)  # read once per loaded index
+    return {sid: i.outlet for sid, i in infos.items() if 1 <= len(i.outlet.split()) <= MAX_NAME_WORDS}
 
 
 def named_sources(question: str, store: Store) -> dict[str, set[str]]:
@@ -97,7 +77,7 @@ def named_hits(
     if not named:
         return ()
     have = {h.chunk_id for h in hits}
-    rows = rows_of(retriever.store)
+    rows = catalog.rows_of(retriever.store)
     ranked = retriever.ranked(question, min(len(retriever.store), WITHIN_CANDIDATES), query_vector, where)
     out: list[Hit] = []
     for sids in named.values():
